@@ -1,0 +1,1 @@
+"""Persistence only: tables, engine, migrations, importers and queries. Storage never sends."""

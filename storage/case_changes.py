@@ -1,0 +1,65 @@
+"""The one place a case changes: the transition is checked and its Event appended, together."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import date, datetime
+from decimal import Decimal
+from enum import Enum
+from typing import Any
+
+from sqlmodel import Session
+
+from dialogs.states import CaseState, check_transition
+from storage.models import Case, Event
+
+
+def record(
+    session: Session,
+    case: Case,
+    kind: str,
+    *,
+    now: datetime,
+    actor: str,
+    data: Mapping[str, Any] | None = None,
+    to_state: CaseState | None = None,
+) -> Event:
+    """Append an Event to `case`, moving it to `to_state` first if given (checked, else TransitionError).
+
+    The caller's session commits both or neither; nothing else in the code writes Case.state.
+    """
+    if case.id is None:
+        session.add(case)
+        session.flush()
+    from_state = case.state
+    if to_state is not None and to_state != from_state:
+        check_transition(from_state, to_state)
+        case.state = to_state
+        if to_state is CaseState.CLOSED:
+            case.closed_at = now
+            case.next_action_at = None
+    case.updated_at = now
+    event = Event(
+        case_id=case.id,
+        at=now,
+        kind=kind,
+        actor=actor,
+        from_state=from_state if to_state is not None else None,
+        to_state=to_state,
+        data=_jsonable(data or {}),
+    )
+    session.add(event)
+    return event
+
+
+def _jsonable(value: Any) -> Any:
+    """Event data is stored as JSON: Decimals stay exact as strings, dates as ISO 8601."""
+    if isinstance(value, Mapping):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple, set, frozenset)):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, Enum):
+        return value.value
+    if isinstance(value, (Decimal, date, datetime)):
+        return str(value) if isinstance(value, Decimal) else value.isoformat()
+    return value

@@ -1,0 +1,220 @@
+"""The tables. Money columns hold integer cents, datetimes UTC; the Event table is append-only."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import JSON, BigInteger, Column, Index, LargeBinary, Text, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from dialogs.parties import DebtorKind, Language
+from dialogs.states import CaseState
+from storage.types import EnumText, Money, UTCDateTime
+
+
+class Direction(StrEnum):
+    OUT = "out"
+    IN = "in"
+
+
+class Channel(StrEnum):
+    EMAIL = "email"
+    TELEGRAM = "telegram"
+
+
+class MessageStatus(StrEnum):
+    QUEUED = "queued"
+    CLAIMED = "claimed"
+    SENT = "sent"
+    FAILED = "failed"
+    CANCELLED = "cancelled"
+    SKIPPED = "skipped"
+    RECEIVED = "received"
+    PROCESSED = "processed"
+    ERROR = "error"
+
+
+class PromiseStatus(StrEnum):
+    PENDING = "pending"
+    KEPT = "kept"
+    BROKEN = "broken"
+    CANCELLED = "cancelled"
+
+
+class PlanStatus(StrEnum):
+    PROPOSED = "proposed"
+    ACTIVE = "active"
+    COMPLETED = "completed"
+    BROKEN = "broken"
+    REJECTED = "rejected"
+
+
+class DisputeStatus(StrEnum):
+    OPEN = "open"
+    RESOLVED = "resolved"
+
+
+def _money(**kw: Any) -> Any:
+    return Field(sa_type=Money, **kw)
+
+
+def _utc(**kw: Any) -> Any:
+    return Field(sa_type=UTCDateTime, **kw)
+
+
+class Debtor(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    ref: str = Field(max_length=100, unique=True, index=True)
+    name: str = Field(max_length=300)
+    email: str | None = Field(default=None, max_length=320)
+    kind: DebtorKind = Field(default=DebtorKind.BUSINESS, sa_type=EnumText(DebtorKind))
+    language: Language = Field(default=Language.FR, sa_type=EnumText(Language))
+    address: str | None = Field(default=None, sa_type=Text)
+    siren: str | None = Field(default=None, max_length=20)
+    vat: str | None = Field(default=None, max_length=20)
+    telegram_chat_id: int | None = Field(default=None, sa_type=BigInteger)
+    email_invalid: bool = False
+    created_at: datetime = _utc()
+
+
+class Case(SQLModel, table=True):
+    """One debtor's open debt: every unpaid invoice of that debtor, chased together."""
+
+    __tablename__ = "debt_case"  # "case" is an SQL keyword
+
+    id: int | None = Field(default=None, primary_key=True)
+    debtor_id: int = Field(foreign_key="debtor.id", index=True)
+    state: CaseState = Field(default=CaseState.ACTIVE, sa_type=EnumText(CaseState), index=True)
+    opened_at: datetime = _utc()
+    closed_at: datetime | None = _utc(default=None)
+    # The sweep's only question is "next_action_at <= now": the database decides what is due.
+    next_action_at: datetime | None = _utc(default=None, index=True)
+    last_contact_at: datetime | None = _utc(default=None)
+    last_step: str | None = Field(default=None, max_length=100)
+    updated_at: datetime = _utc()
+
+
+class Invoice(SQLModel, table=True):
+    """An invoice, or a credit note when the amount is negative. `paid` caches the Payment rows."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    number: str = Field(max_length=100, unique=True, index=True)
+    debtor_id: int = Field(foreign_key="debtor.id", index=True)
+    case_id: int | None = Field(default=None, foreign_key="debt_case.id", index=True)
+    issue_date: date | None = None
+    due_date: date
+    amount: Decimal = _money()
+    paid: Decimal = _money(default=Decimal("0.00"))
+    currency: str = Field(default="EUR", max_length=3)
+    disputed: bool = False
+    created_at: datetime = _utc()
+    updated_at: datetime = _utc()
+
+    @property
+    def balance(self) -> Decimal:
+        return self.amount - self.paid
+
+
+class Payment(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    invoice_id: int = Field(foreign_key="invoice.id", index=True)
+    paid_on: date
+    amount: Decimal = _money()
+    reference: str = Field(default="", max_length=200)
+    # What makes a re-import a no-op: the row's content and its occurrence in its file.
+    import_key: str = Field(max_length=400, unique=True)
+    source: str = Field(max_length=40)
+    recorded_at: datetime = _utc()
+
+
+class Message(SQLModel, table=True):
+    """A message in or out. Outbound rows are the outbox: unique on their idempotency key."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    case_id: int | None = Field(default=None, foreign_key="debt_case.id", index=True)
+    direction: Direction = Field(sa_type=EnumText(Direction))
+    channel: Channel = Field(sa_type=EnumText(Channel))
+    purpose: str = Field(max_length=100)
+    idempotency_key: str | None = Field(default=None, max_length=300, unique=True)
+    status: MessageStatus = Field(sa_type=EnumText(MessageStatus), index=True)
+    attempts: int = 0
+    next_attempt_at: datetime | None = _utc(default=None)
+    claimed_at: datetime | None = _utc(default=None)
+    sent_at: datetime | None = _utc(default=None)
+    message_id: str | None = Field(default=None, max_length=998, index=True)
+    recipient: str | None = Field(default=None, max_length=320)
+    subject: str | None = Field(default=None, sa_type=Text)
+    body: str | None = Field(default=None, sa_type=Text)
+    raw: bytes | None = Field(default=None, sa_type=LargeBinary)
+    error: str | None = Field(default=None, sa_type=Text)
+    created_at: datetime = _utc()
+
+
+class Promise(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    case_id: int = Field(foreign_key="debt_case.id", index=True)
+    promised_on: date
+    amount: Decimal | None = _money(default=None)
+    status: PromiseStatus = Field(default=PromiseStatus.PENDING, sa_type=EnumText(PromiseStatus))
+    message_id: int | None = Field(default=None, foreign_key="message.id")
+    made_at: datetime = _utc()
+    resolved_at: datetime | None = _utc(default=None)
+
+
+class PaymentPlan(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    case_id: int = Field(foreign_key="debt_case.id", index=True)
+    status: PlanStatus = Field(default=PlanStatus.PROPOSED, sa_type=EnumText(PlanStatus))
+    total: Decimal = _money()
+    created_at: datetime = _utc()
+    accepted_at: datetime | None = _utc(default=None)
+    ended_at: datetime | None = _utc(default=None)
+
+
+class Installment(SQLModel, table=True):
+    __table_args__ = (UniqueConstraint("plan_id", "seq"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    plan_id: int = Field(foreign_key="paymentplan.id", index=True)
+    seq: int
+    due_on: date
+    amount: Decimal = _money()
+    paid: Decimal = _money(default=Decimal("0.00"))
+
+
+class Dispute(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    case_id: int = Field(foreign_key="debt_case.id", index=True)
+    invoice_id: int = Field(foreign_key="invoice.id", index=True)
+    status: DisputeStatus = Field(default=DisputeStatus.OPEN, sa_type=EnumText(DisputeStatus))
+    reason: str = Field(default="", sa_type=Text)
+    opened_at: datetime = _utc()
+    resolved_at: datetime | None = _utc(default=None)
+
+
+class Event(SQLModel, table=True):
+    """One line of a case's timeline. Never updated, never deleted (the database refuses both)."""
+
+    __table_args__ = (Index("ix_event_case_at", "case_id", "at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    case_id: int = Field(foreign_key="debt_case.id")
+    at: datetime = _utc()
+    kind: str = Field(max_length=60)
+    actor: str = Field(max_length=60)
+    from_state: CaseState | None = Field(default=None, sa_type=EnumText(CaseState))
+    to_state: CaseState | None = Field(default=None, sa_type=EnumText(CaseState))
+    data: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+
+
+class ImapCursor(SQLModel, table=True):
+    """How far a mailbox has been read: a restart neither misses nor repeats a message."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    mailbox: str = Field(max_length=400, unique=True)
+    uidvalidity: int = Field(sa_type=BigInteger)
+    last_uid: int = Field(default=0, sa_type=BigInteger)
+    updated_at: datetime = _utc()
