@@ -12,11 +12,17 @@ from typing import Annotated, Optional
 import typer
 from rich.console import Console
 from sqlalchemy.engine import Engine
+from sqlmodel import Session
 
 from bot import config as config_mod
+from bot import demo, views
 from bot.config import ConfigError, LoadedConfig
+from bot.import_report import import_progress, invoices_summary, payments_summary, report_import, run_import
+from storage import queries
 from storage.engine import make_engine, resolve_url
+from storage.invoice_import import import_invoices
 from storage.migrate import upgrade
+from storage.payment_import import import_payments
 
 EXIT_FAILED = 1
 EXIT_USAGE = 2
@@ -94,10 +100,136 @@ def db_upgrade(ctx: typer.Context, config: ConfigOption = None) -> None:
     out.print(f"database at schema {_revision(engine)}", markup=False, highlight=False)
 
 
+@import_app.command("invoices")
+def import_invoices_command(
+    ctx: typer.Context,
+    file: Annotated[Path, typer.Argument(help="CSV export of open invoices.", exists=True, dir_okay=False)],
+    config: ConfigOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Import invoices: all rows or none (errors as FILE:LINE: column: reason); re-importing changes nothing."""
+    loaded = load_config(ctx, config)
+    engine = open_database(loaded)
+    with import_progress(file) as progress:
+        result = run_import(lambda: import_invoices(
+            engine, file, now=wall_clock(), default_language=loaded.config.company.language,
+            user_columns=loaded.config.import_.columns, progress=progress))
+    report_import(result, as_json, invoices_summary(result))
+
+
+@import_app.command("payments")
+def import_payments_command(
+    ctx: typer.Context,
+    file: Annotated[Path, typer.Argument(help="CSV of payments received.", exists=True, dir_okay=False)],
+    config: ConfigOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Import payments against known invoices: all rows or none; a payment already recorded is skipped."""
+    loaded = load_config(ctx, config)
+    engine = open_database(loaded)
+    with import_progress(file) as progress:
+        result = run_import(lambda: import_payments(
+            engine, file, now=wall_clock(), user_columns=loaded.config.import_.columns, progress=progress))
+    report_import(result, as_json, payments_summary(result))
+
+
 def _revision(engine: Engine) -> str:
     from storage.migrate import current_revision
 
     return current_revision(engine) or "(empty)"
+
+
+AtOption = Annotated[
+    Optional[datetime],
+    typer.Option("--at", formats=["%Y-%m-%d"], show_default=False,
+                 help="Take this date as today (default: today in the company's time zone)."),
+]
+
+
+def _today(loaded: LoadedConfig, at: datetime | None) -> date:
+    return at.date() if at is not None else wall_clock().astimezone(loaded.config.company.tz).date()
+
+
+@app.command("cases")
+def cases_command(
+    ctx: typer.Context,
+    as_json: JsonOption = False,
+    include_closed: Annotated[bool, typer.Option("--all", help="Include closed cases.")] = False,
+    at: AtOption = None,
+    config: ConfigOption = None,
+) -> None:
+    """One line per case: debtor, open balance, oldest due date, days overdue, state, next action."""
+    loaded = load_config(ctx, config)
+    company = loaded.config.company
+    with Session(open_database(loaded)) as session:
+        rows = queries.case_summaries(session, today=_today(loaded, at), include_closed=include_closed)
+    views.show_cases(out, rows, as_json=as_json, language=company.language, tz=company.tz)
+
+
+@app.command("case")
+def case_command(
+    ctx: typer.Context,
+    key: Annotated[str, typer.Argument(metavar="ID", help="A case id or a debtor reference.")],
+    as_json: JsonOption = False,
+    at: AtOption = None,
+    config: ConfigOption = None,
+) -> None:
+    """A case's invoices, payments and full timeline of events."""
+    loaded = load_config(ctx, config)
+    company = loaded.config.company
+    with Session(open_database(loaded)) as session:
+        found = queries.find_case(session, key)
+        detail = None if found is None or found.id is None else queries.case_detail(
+            session, found.id, today=_today(loaded, at))
+    if detail is None:
+        err.print(f"no case with id or debtor reference {key!r}; `relance cases --all` lists them",
+                  markup=False, highlight=False)
+        raise typer.Exit(EXIT_USAGE)
+    views.show_case(out, detail, as_json=as_json, language=company.language, tz=company.tz)
+
+
+@app.command("report")
+def report_command(
+    ctx: typer.Context,
+    as_json: JsonOption = False,
+    at: AtOption = None,
+    config: ConfigOption = None,
+) -> None:
+    """Aging buckets of open amounts, DSO over the last 90 days, amounts and cases by state."""
+    loaded = load_config(ctx, config)
+    with Session(open_database(loaded)) as session:
+        summary = queries.report(session, today=_today(loaded, at))
+    views.show_report(out, summary, as_json=as_json, language=loaded.config.company.language)
+
+
+@app.command("demo")
+def demo_command(
+    as_json: JsonOption = False,
+    keep: Annotated[Optional[Path], typer.Option("--keep", help="Keep the database and config in this folder.",
+                                                 file_okay=False)] = None,
+) -> None:
+    """Import the shipped sample data into a fresh database and show the cases and the report."""
+    try:
+        with demo.demo_folder(keep) as folder:
+            result = demo.run(folder)
+    except FileExistsError as exc:
+        err.print(str(exc), markup=False, highlight=False)
+        raise typer.Exit(EXIT_USAGE) from None
+    company = result.loaded.config.company
+    if as_json:
+        payload = {**demo.summary(result), "cases": [views.case_summary_json(c, company.tz) for c in result.cases],
+                   "report": views.report_json(result.report)}
+        out.print_json(json.dumps(payload))
+        return
+    where = f"kept in {result.folder}" if keep else "in a temporary folder, removed afterwards"
+    out.print(f"relance demo — {company.name}, as of {demo.DEMO_DAY.date():%d/%m/%Y}; database {where}",
+              markup=False, highlight=False)
+    out.print(invoices_summary(result.invoices), markup=False, highlight=False)
+    out.print(payments_summary(result.payments), markup=False, highlight=False)
+    views.show_cases(out, result.cases, as_json=False, language=company.language, tz=company.tz)
+    views.show_report(out, result.report, as_json=False, language=company.language)
+    if keep:
+        out.print(f"try: relance --config {result.loaded.path} case C001", markup=False, highlight=False)
 
 
 def main() -> None:

@@ -163,15 +163,16 @@ def _default_ladder() -> list[StepConfig]:
 class PolicyConfig(_Section):
     steps: list[StepConfig] = Field(default_factory=_default_ladder)
 
-    @model_validator(mode="after")
-    def _steps_in_order(self) -> PolicyConfig:
-        offsets = [s.offset_days for s in self.steps]
+    @field_validator("steps")
+    @classmethod
+    def _steps_in_order(cls, steps: list[StepConfig]) -> list[StepConfig]:
+        offsets = [s.offset_days for s in steps]
         if offsets != sorted(set(offsets)):
             raise ValueError("steps must have strictly increasing offset_days")
-        names = [s.name for s in self.steps]
+        names = [s.name for s in steps]
         if len(names) != len(set(names)):
             raise ValueError("step names must be unique")
-        return self
+        return steps
 
 
 class PlansConfig(_Section):

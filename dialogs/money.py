@@ -20,8 +20,9 @@ class AmountError(ValueError):
 def parse_amount(text: str) -> Decimal:
     """Read "1 234,56", "1,234.56", "1.234,56", "-120", "800 €" as a Decimal.
 
-    With both separators the last one is the decimal mark. With only one kind, a group of exactly
-    three digits after it is read as thousands ("1,250" is 1250), anything else as decimals.
+    With both separators the last one is the decimal mark. With only one kind, several groups of
+    three digits are thousands ("1,250,000"), one or two digits after it are decimals ("12,5"),
+    and a single group of three ("1,250": 1250 or 1.25?) is refused as ambiguous rather than guessed.
     """
     raw = _SYMBOLS.sub("", _SPACES.sub("", text.strip()))
     negative = raw.startswith("(") and raw.endswith(")")  # accounting style for credits
@@ -48,10 +49,14 @@ def _normalise_separators(raw: str) -> str:
     elif last_dot >= 0 or last_comma >= 0:
         mark = "." if last_dot >= 0 else ","
         groups = digits.split(mark)
-        if len(groups) > 2 or len(groups[-1]) == 3:
+        if len(groups) > 2:
             if any(len(g) != 3 for g in groups[1:]):
                 raise AmountError(f"not an amount: {raw!r}")
             digits = "".join(groups)
+        elif len(groups[-1]) == 3:
+            whole, part = groups
+            raise AmountError(f"ambiguous amount {raw!r}: write {whole}{part} or {whole}{mark}{part[:2]}… "
+                              f"with two decimals, or use a space between thousands")
         else:
             digits = digits.replace(mark, ".")
     return sign + digits

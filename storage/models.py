@@ -7,7 +7,7 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, Column, Index, LargeBinary, Text, UniqueConstraint
+from sqlalchemy import JSON, BigInteger, Column, Index, LargeBinary, Text, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
 from dialogs.parties import DebtorKind, Language
@@ -84,6 +84,16 @@ class Case(SQLModel, table=True):
     """One debtor's open debt: every unpaid invoice of that debtor, chased together."""
 
     __tablename__ = "debt_case"  # "case" is an SQL keyword
+    # A debtor has at most one open case: every open amount is chased in one statement.
+    __table_args__ = (
+        Index(
+            "uq_debt_case_open_debtor",
+            "debtor_id",
+            unique=True,
+            sqlite_where=text("state != 'closed'"),
+            postgresql_where=text("state != 'closed'"),
+        ),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     debtor_id: int = Field(foreign_key="debtor.id", index=True)

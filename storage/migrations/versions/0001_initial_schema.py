@@ -61,6 +61,7 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_debt_case_debtor_id'), ['debtor_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_debt_case_next_action_at'), ['next_action_at'], unique=False)
         batch_op.create_index(batch_op.f('ix_debt_case_state'), ['state'], unique=False)
+        batch_op.create_index('uq_debt_case_open_debtor', ['debtor_id'], unique=True, sqlite_where=sa.text("state != 'closed'"), postgresql_where=sa.text("state != 'closed'"))
 
     op.create_table('event',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -268,6 +269,7 @@ def downgrade() -> None:
 
     op.drop_table('event')
     with op.batch_alter_table('debt_case', schema=None) as batch_op:
+        batch_op.drop_index('uq_debt_case_open_debtor')
         batch_op.drop_index(batch_op.f('ix_debt_case_state'))
         batch_op.drop_index(batch_op.f('ix_debt_case_next_action_at'))
         batch_op.drop_index(batch_op.f('ix_debt_case_debtor_id'))

@@ -1,0 +1,1 @@
+"""Benchmarks run by `make bench`; each module measures one issue's figures on this machine."""
