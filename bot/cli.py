@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
+import logging
 import os
 import sys
 from datetime import UTC, date, datetime
@@ -17,6 +19,8 @@ from sqlmodel import Session
 from bot import config as config_mod
 from bot import demo, views
 from bot.config import ConfigError, LoadedConfig
+from bot.service import build as build_service
+from bot.service import run_forever
 from bot.import_report import import_progress, invoices_summary, payments_summary, report_import, run_import
 from storage import queries
 from storage.engine import make_engine, resolve_url
@@ -200,6 +204,38 @@ def report_command(
     with Session(open_database(loaded)) as session:
         summary = queries.report(session, today=_today(loaded, at))
     views.show_report(out, summary, as_json=as_json, language=loaded.config.company.language)
+
+
+@app.command("sweep")
+def sweep_command(
+    ctx: typer.Context,
+    at: Annotated[Optional[datetime], typer.Option(
+        "--at", formats=["%Y-%m-%dT%H:%M:%S%z", "%Y-%m-%dT%H:%M%z", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%dT%H:%M"],
+        show_default=False, help="Act as of this instant (ISO 8601; without an offset, the company's time zone).",
+    )] = None,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Show what would be sent; send and change nothing.")] = False,
+    as_json: JsonOption = False,
+    config: ConfigOption = None,
+) -> None:
+    """One escalation pass: decide every due case, then deliver what is queued (for cron, or to check the plan)."""
+    loaded = load_config(ctx, config)
+    now = wall_clock() if at is None else (at if at.tzinfo else at.replace(tzinfo=loaded.config.company.tz))
+    service = build_service(loaded, open_database(loaded))
+    report = asyncio.run(service.tick(now, dry_run=dry_run))
+    views.show_tick(out, report, as_json=as_json, dry_run=dry_run)
+    if report.dispatch.failed:
+        raise typer.Exit(EXIT_FAILED)
+
+
+@app.command("run")
+def run_command(ctx: typer.Context, config: ConfigOption = None) -> None:
+    """The service: sweeps and sends on the business calendar until SIGTERM or Ctrl-C."""
+    loaded = load_config(ctx, config)
+    if loaded.config.smtp is None and loaded.config.telegram is None:
+        _fail_config(ConfigError([config_mod.Problem("smtp", "`relance run` needs [smtp] or [telegram] to send")],
+                                 loaded.path))
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    asyncio.run(run_forever(build_service(loaded, open_database(loaded)), wall_clock))
 
 
 @app.command("demo")

@@ -122,6 +122,8 @@ class SendingConfig(_Section):
     holidays_country: str = "FR"
     min_days_between_contacts: int = Field(3, ge=0)
     min_balance: Decimal = Decimal("5.00")
+    # How often `relance run` sweeps for due steps and dispatches the outbox.
+    sweep_every_seconds: int = Field(60, ge=5)
 
     @field_validator("holidays_country")
     @classmethod
@@ -146,6 +148,8 @@ class StepConfig(_Section):
     template: str = ""
     tone: Literal["courteous", "firm", "formal"] = "courteous"
     action: Literal["remind", "flag_formal_notice"] = "remind"
+    # B2B only: remind of late interest and the 40 € indemnity (never shown to a consumer).
+    legal_mentions: bool = False
 
 
 def _default_ladder() -> list[StepConfig]:
@@ -154,25 +158,49 @@ def _default_ladder() -> list[StepConfig]:
         StepConfig(name="courtesy", offset_days=-3, tone="courteous", template="courtesy"),
         StepConfig(name="reminder_1", offset_days=1, tone="courteous", template="reminder_1"),
         StepConfig(name="reminder_2", offset_days=8, tone="firm", template="reminder_2"),
-        StepConfig(name="reminder_3", offset_days=15, tone="firm", template="reminder_3"),
-        StepConfig(name="last_reminder", offset_days=30, tone="formal", template="last_reminder"),
+        StepConfig(name="reminder_3", offset_days=15, tone="firm", template="reminder_3", legal_mentions=True),
+        StepConfig(name="last_reminder", offset_days=30, tone="formal", template="last_reminder", legal_mentions=True),
         StepConfig(name="formal_notice", offset_days=45, channels=[], action="flag_formal_notice"),
     ]
 
 
+def _check_ladder(steps: list[StepConfig]) -> list[StepConfig]:
+    if not steps:
+        raise ValueError("a ladder needs at least one step")
+    offsets = [s.offset_days for s in steps]
+    if offsets != sorted(set(offsets)):
+        raise ValueError("steps must have strictly increasing offset_days")
+    names = [s.name for s in steps]
+    if len(names) != len(set(names)):
+        raise ValueError("step names must be unique")
+    for step in steps:
+        if step.action == "remind" and not step.channels:
+            raise ValueError(f"step {step.name!r} reminds on no channel")
+    return steps
+
+
 class PolicyConfig(_Section):
     steps: list[StepConfig] = Field(default_factory=_default_ladder)
+    # Other ladders, by name, that the owner may give a debtor (`relance debtor REF --ladder NAME`).
+    ladders: dict[str, list[StepConfig]] = {}
+    promise_grace_days: int = Field(3, ge=0)
+    # A folder whose fr/ and en/ templates replace the shipped ones, file by file.
+    templates_dir: str = ""
 
     @field_validator("steps")
     @classmethod
     def _steps_in_order(cls, steps: list[StepConfig]) -> list[StepConfig]:
-        offsets = [s.offset_days for s in steps]
-        if offsets != sorted(set(offsets)):
-            raise ValueError("steps must have strictly increasing offset_days")
-        names = [s.name for s in steps]
-        if len(names) != len(set(names)):
-            raise ValueError("step names must be unique")
-        return steps
+        return _check_ladder(steps)
+
+    @field_validator("ladders")
+    @classmethod
+    def _ladders_in_order(cls, ladders: dict[str, list[StepConfig]]) -> dict[str, list[StepConfig]]:
+        for name, steps in ladders.items():
+            try:
+                _check_ladder(steps)
+            except ValueError as exc:
+                raise ValueError(f"ladder {name!r}: {exc}") from None
+        return ladders
 
 
 class PlansConfig(_Section):

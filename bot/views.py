@@ -8,7 +8,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, tzinfo
 from itertools import chain
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from babel.numbers import format_decimal
 from rich import box
@@ -24,6 +24,9 @@ from dialogs.formatting import LOCALES, format_date, format_money
 from dialogs.parties import Language
 from dialogs.states import CaseState
 from storage.queries import CaseDetail, CaseSummary, EventLine, InvoiceLine, PaymentLine, Report
+
+if TYPE_CHECKING:
+    from bot.service import TickReport
 
 NONE = "—"
 BUCKET_LABELS: dict[Bucket, str] = {
@@ -262,3 +265,25 @@ def _iso(day: date | None) -> str | None:
 def _iso_at(at: datetime | None, tz: tzinfo) -> str | None:
     """ISO 8601 in the company's time zone, with its offset, so it reads like the tables and stays exact."""
     return at.astimezone(tz).isoformat() if at is not None else None
+
+
+def show_tick(console: Console, report: TickReport, *, as_json: bool, dry_run: bool) -> None:
+    """What `relance sweep` did (or, on a dry run, would do)."""
+    swept, sent = report.sweep, report.dispatch
+    counts = {k: getattr(swept, k) for k in ("examined", "queued", "flagged", "postponed", "waiting",
+                                             "skipped_steps", "unreachable", "errors")}
+    delivered = {k: getattr(sent, k) for k in ("sent", "cancelled", "retried", "failed")}
+    planned = [(str(p.case_id), p.debtor, p.step, str(p.channel or NONE), p.recipient or NONE, p.subject or NONE)
+               for p in swept.planned]
+    if as_json:
+        keys = ("case", "debtor", "step", "channel", "recipient", "subject")
+        _print_json(console, {"dry_run": dry_run, "sweep": counts, "dispatch": delivered,
+                              "planned": [dict(zip(keys, row)) for row in planned]})
+        return
+    if planned:
+        columns = (Col("Case", right=True), Col("Debtor"), Col("Step"), Col("Channel"), Col("To"),
+                   Col("Subject", wraps=True))
+        _print_table(console, _table("Would send" if dry_run else "Queued", columns, planned))
+    console.print(Text(", ".join(f"{k.replace('_', ' ')} {v}" for k, v in counts.items())))
+    if not dry_run:
+        console.print(Text(", ".join(f"{k} {v}" for k, v in delivered.items())))

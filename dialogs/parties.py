@@ -14,3 +14,10 @@ class DebtorKind(StrEnum):
 class Language(StrEnum):
     FR = "fr"
     EN = "en"
+
+
+class Channel(StrEnum):
+    """How a debtor or the owner is reached."""
+
+    EMAIL = "email"
+    TELEGRAM = "telegram"

@@ -87,6 +87,8 @@ def gather(session: Session, debtor_ids: Iterable[int], *, now: datetime, actor:
         for held in list(session.identity_map.values()):
             if isinstance(held, Invoice):
                 session.expire(held, ["case_id"])  # the rows changed under the objects the session holds
+    for case in cases.values():
+        case.next_action_at = now  # the facts changed: the next sweep decides again
     for debtor, numbers in sorted(carried.items()):
         if debtor in cases:
             record(session, cases[debtor], "invoices_carried_over", now=now, actor=actor,

@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import JSON, BigInteger, Column, Index, LargeBinary, Text, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
-from dialogs.parties import DebtorKind, Language
+from dialogs.parties import Channel, DebtorKind, Language
 from dialogs.states import CaseState
 from storage.types import EnumText, Money, UTCDateTime
 
@@ -20,14 +20,11 @@ class Direction(StrEnum):
     IN = "in"
 
 
-class Channel(StrEnum):
-    EMAIL = "email"
-    TELEGRAM = "telegram"
-
-
 class MessageStatus(StrEnum):
     QUEUED = "queued"
     CLAIMED = "claimed"
+    # Email only: the body has reached the server, the final dot is being written (see dispatcher).
+    FINALIZING = "finalizing"
     SENT = "sent"
     FAILED = "failed"
     CANCELLED = "cancelled"
@@ -77,6 +74,12 @@ class Debtor(SQLModel, table=True):
     vat: str | None = Field(default=None, max_length=20)
     telegram_chat_id: int | None = Field(default=None, sa_type=BigInteger)
     email_invalid: bool = False
+    # The owner's overrides: never remind (excluded), another ladder, channels in another order
+    # ("telegram,email"), channels the debtor asked not to be contacted on.
+    excluded: bool = False
+    ladder: str | None = Field(default=None, max_length=100)
+    channel_order: str | None = Field(default=None, max_length=100)
+    opted_out: str = Field(default="", max_length=100)
     created_at: datetime = _utc()
 
 
@@ -158,6 +161,9 @@ class Message(SQLModel, table=True):
     recipient: str | None = Field(default=None, max_length=320)
     subject: str | None = Field(default=None, sa_type=Text)
     body: str | None = Field(default=None, sa_type=Text)
+    html: str | None = Field(default=None, sa_type=Text)
+    # The total the message states: if the balance moved before sending, the text is redone.
+    stated_total: Decimal | None = _money(default=None)
     raw: bytes | None = Field(default=None, sa_type=LargeBinary)
     error: str | None = Field(default=None, sa_type=Text)
     created_at: datetime = _utc()

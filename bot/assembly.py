@@ -1,0 +1,57 @@
+"""Everything the service and the commands need, built once from the config and passed down."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from bot.config import Config, LoadedConfig, StepConfig
+from dialogs.escalation import Ladder, LadderStep, StepAction
+from dialogs.parties import Channel
+from dialogs.reminders import Creditor, ReminderStep, Tone
+from dialogs.templating import template_environment
+from scheduler.alerts import Owner
+from scheduler.calendar import BusinessCalendar
+from scheduler.compose import Composer
+from scheduler.sweep import DEFAULT_LADDER, SweepPolicy
+
+
+def ladder(name: str, steps: list[StepConfig]) -> Ladder:
+    return Ladder(name, tuple(
+        LadderStep(name=s.name, offset_days=s.offset_days, channels=tuple(Channel(c) for c in s.channels),
+                   action=StepAction(s.action),
+                   wording=ReminderStep(name=s.name, template=s.template or s.name, tone=Tone(s.tone),
+                                        legal_mentions=s.legal_mentions))
+        for s in steps))
+
+
+def calendar(config: Config) -> BusinessCalendar:
+    sending = config.sending
+    return BusinessCalendar.from_settings(timezone=config.company.timezone, window_start=sending.window_start,
+                                          window_end=sending.window_end, days=sending.days,
+                                          country=sending.holidays_country or None)
+
+
+def sweep_policy(config: Config) -> SweepPolicy:
+    ladders = {DEFAULT_LADDER: ladder(DEFAULT_LADDER, config.policy.steps)}
+    ladders.update({name: ladder(name, steps) for name, steps in config.policy.ladders.items()})
+    telegram = config.telegram
+    return SweepPolicy(
+        ladders=ladders,
+        calendar=calendar(config),
+        min_days_between_contacts=config.sending.min_days_between_contacts,
+        min_balance=config.sending.min_balance,
+        promise_grace_days=config.policy.promise_grace_days,
+        owner=Owner(email=config.owner.email, chat_ids=tuple(telegram.owner_chat_ids) if telegram else (),
+                    language=config.owner.language),
+    )
+
+
+def composer(loaded: LoadedConfig) -> Composer:
+    config = loaded.config
+    company = config.company
+    override = config.policy.templates_dir
+    templates = (loaded.base_dir / Path(override).expanduser()) if override else None
+    creditor = Creditor(name=company.name, address=company.address, email=company.email, phone=company.phone,
+                        siren=company.siren, iban=company.iban, bic=company.bic, payment_link=company.payment_link)
+    return Composer(env=template_environment(templates), creditor=creditor,
+                    late_interest_rate=config.legal.contractual_rate_percent)

@@ -1,0 +1,299 @@
+"""The dispatcher: claims outbox rows, checks each still warrants sending, delivers, records.
+
+Exactly once, for email: a row is FINALIZING (committed) before the final dot of its DATA goes
+out, so after a crash a CLAIMED row was never delivered (the server drops a transaction whose dot
+never came, RFC 5321 §4.1.1.4) and is sent again, while a FINALIZING one was and is not.
+What follows a delivery (SENT, its Event, the case's last contact) is written per batch.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Sequence
+from contextlib import AsyncExitStack
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from email.message import EmailMessage
+from typing import Any, Protocol
+
+from sqlalchemy import update
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, col
+
+from bot.delivery_errors import ChannelDown, PermanentFailure, TemporaryFailure, UnknownOutcome
+from dialogs.alerts import Alert, AlertKind
+from dialogs.escalation import LadderStep
+from dialogs.parties import Channel
+from dialogs.states import CaseState
+from scheduler.compose import Composer
+from scheduler.alerts import queue_alert
+from scheduler.sweep import SweepPolicy, ladder_for, reachable_channels
+from storage import outbox
+from storage.case_changes import record
+from storage.case_files import CaseFile, load_case_files, total_due
+from storage.models import Case, Debtor, Message, MessageStatus
+
+log = logging.getLogger("bot.dispatch")
+MAX_ATTEMPTS = 8
+BATCH = 200
+
+
+class EmailSender(Protocol):
+    async def __aenter__(self) -> Any: ...
+    async def __aexit__(self, *exc: object) -> Any: ...
+    async def send(self, message: EmailMessage, *, before_final_dot: Callable[[], None] | None = None) -> Any: ...
+
+
+class ChatSender(Protocol):
+    async def __aenter__(self) -> Any: ...
+    async def __aexit__(self, *exc: object) -> Any: ...
+    async def send(self, chat_id: int, text: str) -> int: ...
+
+
+# How an outbox row becomes the email sent; the debtor is None for the owner's alerts.
+EmailBuilder = Callable[[Message, Debtor | None, datetime], EmailMessage]
+
+
+@dataclass(slots=True)
+class DispatchReport:
+    sent: int = 0
+    cancelled: int = 0
+    retried: int = 0
+    failed: int = 0
+    recovered: int = 0
+    resent: int = 0
+    errors: list[str] = field(default_factory=list)
+
+
+def backoff(attempts: int) -> timedelta:
+    """1, 2, 4 … minutes, at most six hours: a server down for a day is retried a few times an hour."""
+    return min(timedelta(minutes=2 ** attempts), timedelta(hours=6))
+
+
+@dataclass
+class Dispatcher:
+    engine: Engine
+    policy: SweepPolicy
+    composer: Composer
+    build_email: EmailBuilder
+    email: EmailSender | None = None
+    chat: ChatSender | None = None
+
+    def recover(self, now: datetime) -> DispatchReport:
+        """After a crash: FINALIZING rows were delivered, CLAIMED ones were not and go again."""
+        report = DispatchReport()
+        with Session(self.engine, expire_on_commit=False) as session:
+            for message in outbox.interrupted(session):
+                if message.status is MessageStatus.FINALIZING:
+                    self._sent(session, message, now, note="confirmed after a restart")
+                    report.recovered += 1
+                else:
+                    message.status = MessageStatus.QUEUED
+                    report.resent += 1
+                    log.info("message=%s case=%s claimed before a crash; queued again", message.id, message.case_id)
+            session.commit()
+        return report
+
+    async def dispatch(self, now: datetime) -> DispatchReport:
+        """Deliver every queued message due at `now`, batch by batch."""
+        report = DispatchReport()
+        async with AsyncExitStack() as stack:
+            opened: dict[Channel, Any] = {}
+            while True:
+                with Session(self.engine, expire_on_commit=False) as session:
+                    ids = outbox.claimable(session, now, BATCH)
+                    if not ids:
+                        return report
+                    messages = outbox.claim(session, ids, now)
+                    session.commit()
+                    await self._batch(session, messages, now, report, stack, opened)
+
+    async def _batch(self, session: Session, messages: Sequence[Message], now: datetime, report: DispatchReport,
+                     stack: AsyncExitStack, opened: dict[Channel, Any]) -> None:
+        files = {f.case.id: f for f in load_case_files(session, sorted({m.case_id for m in messages if m.case_id}))}
+        delivered: list[Message] = []
+        down: set[Channel] = set()
+        try:
+            for message in messages:
+                if message.channel in down:  # one refusal is enough: don't hammer a broken server
+                    outbox.retry_later(message, now, "channel down", backoff(message.attempts))
+                    continue
+                file = files.get(message.case_id) if message.case_id else None
+                if not message.purpose.startswith("alert:") and not self._still_warranted(session, message, file, now, report):
+                    continue
+                try:
+                    sender = await self._open(message.channel, stack, opened)
+                    await self._deliver(session, sender, message, file.debtor if file else None, now)
+                    delivered.append(message)
+                except ChannelDown as exc:
+                    down.add(message.channel)
+                    outbox.retry_later(message, now, str(exc), backoff(message.attempts))
+                    queue_alert(session, self.policy.owner, Alert(AlertKind.CHANNEL_DOWN, None, "", exc.reason), now,
+                                once_per=f"{message.channel}:{now:%Y-%m-%d}")
+                    report.retried += 1
+                    log.warning("channel=%s down: %s", message.channel, exc.reason)
+                except TemporaryFailure as exc:
+                    self._temporary(session, message, file, now, exc, report)
+                except PermanentFailure as exc:
+                    self._permanent(session, message, file, now, str(exc), report)
+                except UnknownOutcome as exc:
+                    delivered.append(message)
+                    message.error = f"outcome unknown, counted as sent: {exc}"
+        finally:
+            for message in delivered:
+                self._sent(session, message, now)
+            report.sent += len(delivered)
+            session.commit()
+
+    async def _open(self, channel: Channel, stack: AsyncExitStack, opened: dict[Channel, Any]) -> Any:
+        """One connection per channel for the whole dispatch, opened when first needed."""
+        if channel not in opened:
+            sender = self.email if channel is Channel.EMAIL else self.chat
+            if sender is None:
+                raise ChannelDown(f"{channel} is not configured")
+            opened[channel] = await stack.enter_async_context(sender)
+        return opened[channel]
+
+    async def _deliver(self, session: Session, sender: Any, message: Message, debtor: Debtor | None,
+                       now: datetime) -> None:
+        if message.channel is Channel.TELEGRAM:
+            await sender.send(int(message.recipient or 0), message.body or "")
+            return
+        email = self.build_email(message, None if message.purpose.startswith("alert:") else debtor, now)
+        message.message_id = email["Message-ID"]
+
+        def finalizing() -> None:
+            session.exec(update(Message).where(col(Message.id) == message.id)  # type: ignore[call-overload]
+                         .values(status=MessageStatus.FINALIZING, message_id=message.message_id))
+            session.commit()
+
+        await sender.send(email, before_final_dot=finalizing)
+
+    def _still_warranted(self, session: Session, message: Message, file: CaseFile | None, now: datetime,
+                         report: DispatchReport) -> bool:
+        """Stop before you speak: cancel what the case no longer warrants; restate a changed balance."""
+        reason = self._cancel_reason(message, file)
+        if reason is None:
+            statement = self.composer.statement(file, now.astimezone(self.policy.calendar.tz).date())  # type: ignore[arg-type]
+            if statement.total != message.stated_total:
+                self._restate(session, message, file, statement, now)  # type: ignore[arg-type]
+            return True
+        message.status = MessageStatus.CANCELLED
+        message.error = reason
+        outbox.release_key(message)
+        report.cancelled += 1
+        if file is not None:
+            if file.case.last_step == message.purpose:
+                file.case.last_step = _previous_step(self.policy, file, message.purpose)
+            if file.case.state is not CaseState.CLOSED:
+                file.case.next_action_at = now
+            record(session, file.case, "reminder_cancelled", now=now, actor="dispatcher",
+                   data={"step": message.purpose, "channel": message.channel, "message": message.id, "reason": reason})
+        log.info("message=%s case=%s cancelled before sending: %s", message.id, message.case_id, reason)
+        return False
+
+    def _cancel_reason(self, message: Message, file: CaseFile | None) -> str | None:
+        if file is None:
+            return "the case no longer exists"
+        case = file.case
+        if case.state not in (CaseState.ACTIVE, CaseState.IN_PLAN):
+            return f"the case is now {case.state}"
+        if case.state is CaseState.IN_PLAN and file.plan_active:
+            return "a payment plan is on time"
+        if file.debtor.excluded:
+            return "the debtor is excluded from reminders"
+        if message.channel not in reachable_channels(file.debtor):
+            return f"{message.channel} no longer reaches the debtor"
+        owed = total_due(file.invoices)
+        if owed <= 0:
+            return "nothing is due any more"
+        if owed < self.policy.min_balance:
+            return f"the balance is under the minimum of {self.policy.min_balance}"
+        return None
+
+    def _restate(self, session: Session, message: Message, file: CaseFile, statement: Any, now: datetime) -> None:
+        step = _ladder_step(self.policy, file, message.purpose)
+        rendered = self.composer.reminder(file, step, statement.as_of, statement)
+        before = message.stated_total
+        message.subject = rendered.subject
+        message.body = rendered.text if message.channel is Channel.EMAIL else f"{rendered.subject}\n\n{rendered.text}"
+        message.html = rendered.html if message.channel is Channel.EMAIL else None
+        message.stated_total = statement.total
+        record(session, file.case, "reminder_restated", now=now, actor="dispatcher",
+               data={"message": message.id, "total_before": before, "total": statement.total})
+
+    def _sent(self, session: Session, message: Message, now: datetime, note: str | None = None) -> None:
+        message.status = MessageStatus.SENT
+        message.sent_at = now
+        if message.case_id is None:
+            return
+        case = session.get(Case, message.case_id)
+        if case is None:
+            return
+        kind = "owner_alerted" if message.purpose.startswith("alert:") else "reminder_sent"
+        data = {"step": message.purpose, "channel": message.channel, "message": message.id,
+                "message_id": message.message_id}
+        if note:
+            data["note"] = note
+        if kind == "reminder_sent":
+            case.last_contact_at = now
+        record(session, case, kind, now=now, actor="dispatcher", data=data)
+        log.info("message=%s case=%s %s on %s", message.id, message.case_id, kind, message.channel)
+
+    def _temporary(self, session: Session, message: Message, file: CaseFile | None, now: datetime,
+                   failure: TemporaryFailure, report: DispatchReport) -> None:
+        error = str(failure)
+        if message.attempts + 1 >= MAX_ATTEMPTS:
+            self._permanent(session, message, file, now, f"gave up after {MAX_ATTEMPTS} attempts: {error}", report)
+            return
+        # A server that says when to come back (Telegram's 429) is believed over our own backoff.
+        delay = max(backoff(message.attempts), getattr(failure, "retry_after", timedelta(0)))
+        outbox.retry_later(message, now, error, delay)
+        report.retried += 1
+        log.info("message=%s case=%s will retry: %s", message.id, message.case_id, error)
+
+    def _permanent(self, session: Session, message: Message, file: CaseFile | None, now: datetime, error: str,
+                   report: DispatchReport) -> None:
+        """This channel will never deliver it: fail the row, try the next channel, else tell the owner."""
+        message.status = MessageStatus.FAILED
+        message.error = error
+        report.failed += 1
+        log.warning("message=%s case=%s failed on %s: %s", message.id, message.case_id, message.channel, error)
+        if file is None or message.purpose.startswith("alert:"):
+            return
+        record(session, file.case, "reminder_failed", now=now, actor="dispatcher",
+               data={"step": message.purpose, "channel": message.channel, "message": message.id, "error": error})
+        tried = {message.channel}
+        nexts = [c for c in reachable_channels(file.debtor) if c not in tried
+                 and c in _ladder_step(self.policy, file, message.purpose).channels]
+        if nexts:
+            self._queue_on(session, message, file, nexts[0], now)
+        else:
+            who = f"{file.debtor.ref} {file.debtor.name}"
+            queue_alert(session, self.policy.owner, Alert(AlertKind.DELIVERY_FAILED, file.case.id, who, error), now)
+
+    def _queue_on(self, session: Session, failed: Message, file: CaseFile, channel: Channel, now: datetime) -> None:
+        recipient = file.debtor.email if channel is Channel.EMAIL else str(file.debtor.telegram_chat_id)
+        body = failed.body or ""
+        if failed.channel is Channel.EMAIL and channel is Channel.TELEGRAM:
+            body = f"{failed.subject}\n\n{body}"
+        queued = outbox.queue(session, case_id=file.case.id, purpose=failed.purpose, channel=channel,
+                              recipient=recipient, subject=failed.subject, body=body,
+                              html=failed.html if channel is Channel.EMAIL else None,
+                              stated_total=failed.stated_total, now=now)
+        if queued is not None:
+            session.flush()
+            record(session, file.case, "reminder_queued", now=now, actor="dispatcher",
+                   data={"step": failed.purpose, "channel": channel, "message": queued.id, "instead_of": failed.id})
+
+
+
+def _ladder_step(policy: SweepPolicy, file: CaseFile, name: str) -> LadderStep:
+    ladder = ladder_for(policy, file.debtor)
+    return ladder.steps[min(ladder.index(name), len(ladder.steps) - 1)]
+
+
+def _previous_step(policy: SweepPolicy, file: CaseFile, name: str) -> str | None:
+    ladder = ladder_for(policy, file.debtor)
+    index = ladder.index(name)
+    return ladder.steps[index - 1].name if 0 < index < len(ladder.steps) else None

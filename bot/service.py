@@ -1,0 +1,113 @@
+"""The running assistant: one tick (sweep, then dispatch) and `relance run`, which beats it.
+
+APScheduler only sets the beat: one interval job, coalesced, never two at once. What is due
+lives in the database (`next_action_at`, the outbox), so a restart loses nothing.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from email.utils import parseaddr
+
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from sqlalchemy.engine import Engine
+
+from bot import assembly
+from bot.config import LoadedConfig
+from bot.dispatcher import ChatSender, DispatchReport, Dispatcher, EmailBuilder, EmailSender
+from bot.email_channel import SmtpChannel, compose, new_message_id
+from bot.telegram_channel import TelegramChannel, quiet_http_logs
+from scheduler.sweep import SweepReport, sweep
+from storage.models import Debtor, Message
+
+log = logging.getLogger("bot.service")
+Clock = Callable[[], datetime]
+
+
+@dataclass(frozen=True, slots=True)
+class TickReport:
+    sweep: SweepReport
+    dispatch: DispatchReport
+
+
+@dataclass
+class Service:
+    loaded: LoadedConfig
+    engine: Engine
+    dispatcher: Dispatcher
+
+    async def tick(self, now: datetime, *, dry_run: bool = False) -> TickReport:
+        """One sweep as of `now`, then delivery of everything due (nothing is sent on a dry run)."""
+        swept = sweep(self.engine, self.dispatcher.policy, self.dispatcher.composer, now=now, dry_run=dry_run)
+        if dry_run:
+            return TickReport(swept, DispatchReport())
+        return TickReport(swept, await self.dispatcher.dispatch(now))
+
+
+def build(loaded: LoadedConfig, engine: Engine, *, email: EmailSender | None = None,
+          chat: ChatSender | None = None) -> Service:
+    """The service on `engine`; channels come from the config unless given (tests give their own)."""
+    config = loaded.config
+    if email is None and config.smtp is not None:
+        email = SmtpChannel.from_config(config.smtp)
+    if chat is None and config.telegram is not None and config.telegram.token is not None:
+        chat = TelegramChannel(config.telegram.token.get_secret_value(), base_url=config.telegram.base_url or None)
+    dispatcher = Dispatcher(engine=engine, policy=assembly.sweep_policy(config), composer=assembly.composer(loaded),
+                            build_email=email_builder(loaded), email=email, chat=chat)
+    return Service(loaded, engine, dispatcher)
+
+
+def email_builder(loaded: LoadedConfig) -> EmailBuilder:
+    """How an outbox row becomes the email that goes out (its Message-ID made once, then kept)."""
+    smtp = loaded.config.smtp
+    sender = smtp.from_ if smtp else loaded.config.company.email
+    domain = parseaddr(sender)[1].rpartition("@")[2] or "relance.invalid"
+    owner_language = loaded.config.owner.language
+
+    def build_email(message: Message, debtor: Debtor | None, now: datetime) -> EmailMessage:
+        return compose(
+            sender=sender, to_name=debtor.name if debtor else "", to_address=message.recipient or "",
+            subject=message.subject or "", text=message.body or "", html=message.html,
+            language=debtor.language if debtor else owner_language,
+            message_id=message.message_id or new_message_id(domain), now=now,
+            reply_to=smtp.reply_to if smtp else "")
+
+    return build_email
+
+
+async def run_forever(service: Service, clock: Clock) -> None:
+    """`relance run`: recover from any crash, then tick every `sweep_every_seconds` until SIGTERM/SIGINT."""
+    quiet_http_logs()
+    report = service.dispatcher.recover(clock())
+    log.info("start: %d interrupted messages confirmed sent, %d queued again", report.recovered, report.resent)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(signum, stop.set)
+    scheduler = AsyncIOScheduler()
+    running = asyncio.Lock()
+
+    async def beat() -> None:
+        try:
+            async with running:
+                result = await service.tick(clock())
+            log.info("tick: %d cases examined, %d queued, %d sent, %d retried, %d failed",
+                     result.sweep.examined, result.sweep.queued, result.dispatch.sent, result.dispatch.retried,
+                     result.dispatch.failed)
+        except Exception:  # the next beat tries again; the database still holds everything due
+            log.exception("tick failed")
+
+    every = service.loaded.config.sending.sweep_every_seconds
+    scheduler.add_job(beat, "interval", seconds=every, coalesce=True, max_instances=1, next_run_time=clock())
+    scheduler.start()
+    try:
+        await stop.wait()
+    finally:
+        scheduler.shutdown(wait=False)
+        async with running:  # let a tick under way finish: it commits as it delivers
+            log.info("stopped")

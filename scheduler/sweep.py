@@ -1,0 +1,211 @@
+"""The sweep: every case whose next action time has come is decided, as of an injected instant.
+
+Decisions and their effects — events, outbox rows, the case's next action time — are written in
+one transaction per batch; each case in a savepoint, so one broken case never blocks the others.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, select
+
+from dialogs.alerts import Alert, AlertKind
+from dialogs.escalation import Act, CaseFacts, Ladder, PromiseLapsed, StepAction, Wait, decide
+from dialogs.parties import Channel
+from dialogs.states import CaseState
+from scheduler.alerts import Owner, queue_alert
+from scheduler.calendar import BusinessCalendar
+from scheduler.compose import Composer
+from storage import outbox
+from storage.case_changes import record
+from storage.case_files import CaseFile, due_case_ids, load_case_files, total_due
+from storage.models import Case, Debtor, Promise, PromiseStatus
+
+log = logging.getLogger("scheduler.sweep")
+DEFAULT_LADDER = "default"
+DEFAULT_CHANNEL_ORDER = (Channel.EMAIL, Channel.TELEGRAM)
+
+
+@dataclass(frozen=True, slots=True)
+class SweepPolicy:
+    ladders: Mapping[str, Ladder]  # DEFAULT_LADDER and the named ones
+    calendar: BusinessCalendar
+    min_days_between_contacts: int
+    min_balance: Decimal
+    promise_grace_days: int
+    owner: Owner
+
+
+@dataclass(frozen=True, slots=True)
+class Planned:
+    case_id: int
+    debtor: str
+    step: str
+    channel: Channel | None
+    recipient: str | None
+    subject: str | None
+
+
+@dataclass(slots=True)
+class SweepReport:
+    examined: int = 0
+    queued: int = 0
+    flagged: int = 0
+    postponed: int = 0
+    waiting: int = 0
+    skipped_steps: int = 0
+    unreachable: int = 0
+    errors: int = 0
+    planned: list[Planned] = field(default_factory=list)
+
+
+def sweep(engine: Engine, policy: SweepPolicy, composer: Composer, *, now: datetime, dry_run: bool = False,
+          batch: int = 500) -> SweepReport:
+    """Decide every case due at `now`; with `dry_run`, decide and report but write nothing."""
+    report = SweepReport()
+    failed: set[int] = set()
+    with Session(engine, expire_on_commit=False) as session:
+        while ids := [i for i in due_case_ids(session, now, batch + len(failed)) if i not in failed]:
+            for file in load_case_files(session, ids[:batch]):
+                report.examined += 1
+                try:
+                    with session.begin_nested():
+                        _decide_case(session, file, policy, composer, now, report)
+                except Exception:  # a bug in one case must not stop the firm's other reminders
+                    failed.add(file.case.id or 0)
+                    report.errors += 1
+                    log.exception("case=%s sweep failed; left for the next sweep", file.case.id)
+            if not dry_run:
+                session.commit()
+        if dry_run:
+            session.rollback()
+    return report
+
+
+def _decide_case(session: Session, file: CaseFile, policy: SweepPolicy, composer: Composer, now: datetime,
+                 report: SweepReport) -> None:
+    case, debtor = file.case, file.debtor
+    calendar = policy.calendar
+    today = now.astimezone(calendar.tz).date()
+    ladder = ladder_for(policy, debtor)
+    decision = decide(_facts(file, policy), ladder, today=today, min_balance=policy.min_balance)
+    if isinstance(decision, PromiseLapsed):
+        _promise_lapsed(session, file, decision.promised_until, now)
+        decision = decide(_facts(file, policy), ladder, today=today, min_balance=policy.min_balance)
+    if isinstance(decision, Wait):
+        report.waiting += 1
+        case.next_action_at = None if decision.until is None else calendar.next_send_time(
+            _midnight(decision.until, calendar), case.last_contact_at, policy.min_days_between_contacts)
+        return
+    assert isinstance(decision, Act)
+    step = decision.step
+    # A flag waits like a reminder: the last reminder announced it, the debtor gets the gap to answer.
+    send_at = calendar.next_send_time(now, case.last_contact_at, policy.min_days_between_contacts)
+    if send_at > now:
+        report.postponed += 1
+        case.next_action_at = send_at
+        return
+    for skipped in decision.skipped:
+        report.skipped_steps += 1
+        record(session, case, "step_skipped", now=now, actor="scheduler",
+               data={"step": skipped.name, "because": f"{step.name} is due too"})
+    case.last_step = step.name
+    if step.action is StepAction.FLAG_FORMAL_NOTICE:
+        report.flagged += 1
+        record(session, case, "flagged_formal_notice", now=now, actor="scheduler", to_state=CaseState.NOTICE_PENDING,
+               data={"step": step.name, "balance": total_due(file.invoices)})
+        queue_alert(session, policy.owner, Alert(AlertKind.FORMAL_NOTICE, case.id, _who(debtor)), now)
+        case.next_action_at = None
+        return
+    if not decision.channels:
+        report.unreachable += 1
+        record(session, case, "step_unreachable", now=now, actor="scheduler", data={"step": step.name})
+        queue_alert(session, policy.owner, Alert(AlertKind.UNREACHABLE, case.id, _who(debtor), step.name), now)
+    else:
+        _queue_reminder(session, file, decision, composer, today, now, report)
+    case.last_contact_at = now
+    pending = ladder.steps[ladder.index(step.name) + 1:]
+    oldest_due = min(i.due_date for i in file.invoices if i.balance > 0)
+    case.next_action_at = calendar.next_send_time(
+        _midnight(ladder.due_on(pending[0], oldest_due), calendar), now, policy.min_days_between_contacts
+    ) if pending else None
+
+
+def _queue_reminder(session: Session, file: CaseFile, decision: Act, composer: Composer, today: date,
+                    now: datetime, report: SweepReport) -> None:
+    case, debtor, step = file.case, file.debtor, decision.step
+    channel = decision.channels[0]
+    statement = composer.statement(file, today)
+    rendered = composer.reminder(file, step, today, statement)
+    recipient = debtor.email if channel is Channel.EMAIL else str(debtor.telegram_chat_id)
+    body = rendered.text if channel is Channel.EMAIL else f"{rendered.subject}\n\n{rendered.text}"
+    message = outbox.queue(session, case_id=case.id, purpose=step.name, channel=channel, recipient=recipient,
+                           subject=rendered.subject, body=body,
+                           html=rendered.html if channel is Channel.EMAIL else None,
+                           stated_total=statement.total, now=now)
+    if message is None:
+        return  # already queued by an earlier sweep: exactly once
+    session.flush()
+    report.queued += 1
+    report.planned.append(Planned(case.id or 0, _who(debtor), step.name, channel, recipient, rendered.subject))
+    record(session, case, "reminder_queued", now=now, actor="scheduler",
+           data={"step": step.name, "channel": channel, "message": message.id, "total": statement.total,
+                 "currency": statement.currency})
+
+
+def _facts(file: CaseFile, policy: SweepPolicy) -> CaseFacts:
+    debtor = file.debtor
+    owed = [i for i in file.invoices if i.balance > 0]
+    grace = policy.promise_grace_days
+    return CaseFacts(
+        case_id=file.case.id or 0,
+        state=file.case.state,
+        last_step=file.case.last_step,
+        oldest_due=min((i.due_date for i in owed), default=None),
+        total_due=total_due(file.invoices),
+        paused=debtor.excluded,
+        promise_until=None if file.promised_on is None else file.promised_on + timedelta(days=grace),
+        plan_on_time=file.plan_active,
+        channels=reachable_channels(debtor),
+    )
+
+
+def ladder_for(policy: SweepPolicy, debtor: Debtor) -> Ladder:
+    """The debtor's own ladder if the owner gave one that exists, else the default."""
+    return policy.ladders.get(debtor.ladder or DEFAULT_LADDER, policy.ladders[DEFAULT_LADDER])
+
+
+def reachable_channels(debtor: Debtor) -> tuple[Channel, ...]:
+    """The debtor's channels in the owner's order, without opted-out or unusable ones."""
+    order = [Channel(c.strip()) for c in debtor.channel_order.split(",")] if debtor.channel_order else DEFAULT_CHANNEL_ORDER
+    opted_out = {c.strip() for c in debtor.opted_out.split(",") if c.strip()}
+    usable = {Channel.EMAIL: bool(debtor.email) and not debtor.email_invalid,
+              Channel.TELEGRAM: debtor.telegram_chat_id is not None}
+    return tuple(c for c in order if usable[c] and c not in opted_out)
+
+
+def _promise_lapsed(session: Session, file: CaseFile, until: date, now: datetime) -> None:
+    for promise in session.exec(_pending_promises(file.case.id or 0)):
+        promise.status = PromiseStatus.BROKEN
+        promise.resolved_at = now
+    record(session, file.case, "promise_broken", now=now, actor="scheduler", to_state=CaseState.ACTIVE,
+           data={"promised_until": until})
+
+
+def _pending_promises(case_id: int) -> Any:
+    return select(Promise).where(Promise.case_id == case_id, Promise.status == PromiseStatus.PENDING)
+
+
+def _who(debtor: Debtor) -> str:
+    return f"{debtor.ref} {debtor.name}"
+
+
+def _midnight(day: date, calendar: BusinessCalendar) -> datetime:
+    return datetime.combine(day, time(0), tzinfo=calendar.tz).astimezone(UTC)
