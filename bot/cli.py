@@ -7,6 +7,8 @@ import json
 import logging
 import os
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Annotated, Optional
@@ -23,6 +25,7 @@ from bot.service import build as build_service
 from bot.service import run_forever
 from bot.import_report import import_progress, invoices_summary, payments_summary, report_import, run_import
 from storage import queries
+from storage.dispatch_lock import DispatcherBusy, dispatcher_lock
 from storage.engine import make_engine, resolve_url
 from storage.invoice_import import import_invoices
 from storage.migrate import upgrade
@@ -72,6 +75,16 @@ def open_database(loaded: LoadedConfig) -> Engine:
     engine = make_engine(resolve_url(loaded.config.database.url, loaded.base_dir))
     upgrade(engine)
     return engine
+
+
+@contextmanager
+def holding_dispatcher_lock(engine: Engine) -> Iterator[None]:
+    try:
+        with dispatcher_lock(engine):
+            yield
+    except DispatcherBusy as exc:
+        err.print(f"{exc}; stop it first, or let it do the sending", markup=False, highlight=False)
+        raise typer.Exit(EXIT_FAILED) from None
 
 
 def wall_clock() -> datetime:
@@ -220,8 +233,14 @@ def sweep_command(
     """One escalation pass: decide every due case, then deliver what is queued (for cron, or to check the plan)."""
     loaded = load_config(ctx, config)
     now = wall_clock() if at is None else (at if at.tzinfo else at.replace(tzinfo=loaded.config.company.tz))
-    service = build_service(loaded, open_database(loaded))
-    report = asyncio.run(service.tick(now, dry_run=dry_run))
+    engine = open_database(loaded)
+    service = build_service(loaded, engine)
+    if dry_run:
+        report = asyncio.run(service.tick(now, dry_run=True))
+    else:
+        with holding_dispatcher_lock(engine):
+            service.recover(now)
+            report = asyncio.run(service.tick(now))
     views.show_tick(out, report, as_json=as_json, dry_run=dry_run)
     if report.dispatch.failed:
         raise typer.Exit(EXIT_FAILED)
@@ -235,7 +254,9 @@ def run_command(ctx: typer.Context, config: ConfigOption = None) -> None:
         _fail_config(ConfigError([config_mod.Problem("smtp", "`relance run` needs [smtp] or [telegram] to send")],
                                  loaded.path))
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
-    asyncio.run(run_forever(build_service(loaded, open_database(loaded)), wall_clock))
+    engine = open_database(loaded)
+    with holding_dispatcher_lock(engine):
+        asyncio.run(run_forever(build_service(loaded, engine), wall_clock))
 
 
 @app.command("demo")

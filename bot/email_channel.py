@@ -343,10 +343,11 @@ async def _content(smtp: SMTP, out: _Outgoing, timeout: float) -> None:
 
 # aiosmtplib 5.1.3 (checked) offers no public way to stop between the content and its final dot:
 # SMTP.data() sends both, and SMTP.execute_command() refuses CR and LF. So the DATA content goes
-# through the connected client's protocol object, in these three functions only:
+# through the connected client's protocol object, in the four functions below only:
 # SMTPProtocol.write() and .read_response() are public methods of an undocumented class;
 # _drain_helper() is the private half of the asyncio StreamWriter.drain() flow control that its
-# FlowControlMixin copies.
+# FlowControlMixin copies. Nothing between writing the dot and calling read_response() yields
+# to the event loop, so the reply cannot arrive before the protocol expects it.
 
 def _protocol(smtp: SMTP) -> SMTPProtocol:
     if smtp.protocol is None:
@@ -359,7 +360,8 @@ async def _transmit(smtp: SMTP, data: bytes) -> None:
     caller's marker is not committed while part of the content still waits in our process."""
     protocol = _protocol(smtp)
     # A zero high-water mark pauses the protocol while anything is buffered, so the drain below
-    # waits for an empty buffer rather than for one under 64 KiB.
+    # waits for an empty buffer rather than for one under 64 KiB. Over TLS this is the TLS
+    # layer's buffer; the socket's own is asyncio's to flush.
     cast(asyncio.WriteTransport, protocol.transport).set_write_buffer_limits(high=0)
     protocol.write(data)
     await protocol._drain_helper()

@@ -41,6 +41,14 @@ class Service:
     engine: Engine
     dispatcher: Dispatcher
 
+    def recover(self, now: datetime) -> DispatchReport:
+        """Take over what a dead dispatcher left; only while holding the dispatcher lock."""
+        report = self.dispatcher.recover(now)
+        if report.recovered or report.resent:
+            log.info("recovered: %d interrupted messages confirmed sent, %d queued again",
+                     report.recovered, report.resent)
+        return report
+
     async def tick(self, now: datetime, *, dry_run: bool = False) -> TickReport:
         """One sweep as of `now`, then delivery of everything due (nothing is sent on a dry run)."""
         swept = sweep(self.engine, self.dispatcher.policy, self.dispatcher.composer, now=now, dry_run=dry_run)
@@ -83,8 +91,7 @@ def email_builder(loaded: LoadedConfig) -> EmailBuilder:
 async def run_forever(service: Service, clock: Clock) -> None:
     """`relance run`: recover from any crash, then tick every `sweep_every_seconds` until SIGTERM/SIGINT."""
     quiet_http_logs()
-    report = service.dispatcher.recover(clock())
-    log.info("start: %d interrupted messages confirmed sent, %d queued again", report.recovered, report.resent)
+    service.recover(clock())
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGTERM, signal.SIGINT):
