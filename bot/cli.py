@@ -7,11 +7,11 @@ import json
 import logging
 import os
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated, NoReturn, Optional
 
 import typer
 from rich.console import Console
@@ -21,14 +21,17 @@ from sqlmodel import Session
 from bot import config as config_mod
 from bot import demo, views
 from bot.config import ConfigError, LoadedConfig
+from dialogs.parties import Channel, Language
+from dialogs.states import TransitionError
 from bot.service import build as build_service
 from bot.service import run_forever
 from bot.import_report import import_progress, invoices_summary, payments_summary, report_import, run_import
 from storage import queries
 from storage.dispatch_lock import DispatcherBusy, dispatcher_lock
-from storage.engine import make_engine, resolve_url
+from storage.engine import make_engine, resolve_url, transaction
 from storage.invoice_import import import_invoices
 from storage.migrate import upgrade
+from storage.owner_actions import NotFound, change_debtor, pause, resume
 from storage.payment_import import import_payments
 
 EXIT_FAILED = 1
@@ -217,6 +220,97 @@ def report_command(
     with Session(open_database(loaded)) as session:
         summary = queries.report(session, today=_today(loaded, at))
     views.show_report(out, summary, as_json=as_json, language=loaded.config.company.language)
+
+
+@app.command("debtor")
+def debtor_command(
+    ctx: typer.Context,
+    ref: Annotated[str, typer.Argument(metavar="REF", help="The debtor's reference (customer code).")],
+    exclude: Annotated[Optional[bool], typer.Option("--exclude/--include",
+                                                    help="Never remind this debtor / remind again.")] = None,
+    ladder: Annotated[Optional[str], typer.Option(help='Another ladder from [policy.ladders]; "default" to reset.')] = None,
+    channels: Annotated[Optional[str], typer.Option(help='Channel order, e.g. "telegram,email"; "default" to reset.')] = None,
+    opt_out: Annotated[Optional[str], typer.Option("--opt-out",
+                                                   help='Channels the debtor refused, e.g. "telegram"; "" for none.')] = None,
+    language: Annotated[Optional[Language], typer.Option(help="The language of the debtor's messages.")] = None,
+    config: ConfigOption = None,
+) -> None:
+    """Change how one debtor is reminded; the change is recorded in the open case's timeline."""
+    loaded = load_config(ctx, config)
+    changes: dict[str, object] = {}
+    if exclude is not None:
+        changes["excluded"] = exclude
+    if ladder is not None:
+        if ladder != "default" and ladder not in loaded.config.policy.ladders:
+            _fail_usage(f"no ladder {ladder!r} in [policy.ladders] (known: {', '.join(loaded.config.policy.ladders) or 'none'})")
+        changes["ladder"] = None if ladder == "default" else ladder
+    if channels is not None:
+        changes["channel_order"] = None if channels == "default" else _channel_list(channels)
+    if opt_out is not None:
+        changes["opted_out"] = _channel_list(opt_out) if opt_out else ""
+    if language is not None:
+        changes["language"] = language
+    engine = open_database(loaded)
+    try:
+        with transaction(engine) as session:
+            diff = change_debtor(session, ref, changes, now=wall_clock())
+    except NotFound as exc:
+        _fail_usage(str(exc))
+    shown = ", ".join(f"{k}: {_setting(old)} → {_setting(new)}" for k, (old, new) in diff.items())
+    out.print(f"{ref}: {shown or 'nothing changed'}", markup=False, highlight=False)
+
+
+@app.command("pause")
+def pause_command(
+    ctx: typer.Context,
+    key: Annotated[str, typer.Argument(metavar="CASE", help="A case id or a debtor reference.")],
+    reason: Annotated[str, typer.Option(help="Why, for the case's timeline.")] = "",
+    config: ConfigOption = None,
+) -> None:
+    """Stop every reminder of a case until `relance resume`."""
+    _owner_transition(ctx, config, key, lambda session, case, now: pause(session, case, now=now, reason=reason))
+
+
+@app.command("resume")
+def resume_command(
+    ctx: typer.Context,
+    key: Annotated[str, typer.Argument(metavar="CASE", help="A case id or a debtor reference.")],
+    config: ConfigOption = None,
+) -> None:
+    """Resume the reminders of a paused case where its ladder stood."""
+    _owner_transition(ctx, config, key, lambda session, case, now: resume(session, case, now=now))
+
+
+def _owner_transition(ctx: typer.Context, config: Path | None, key: str, change: Callable[..., None]) -> None:
+    loaded = load_config(ctx, config)
+    engine = open_database(loaded)
+    with transaction(engine) as session:
+        case = queries.find_case(session, key)
+        if case is None:
+            _fail_usage(f"no case with id or debtor reference {key!r}; `relance cases --all` lists them")
+        try:
+            change(session, case, wall_clock())
+        except TransitionError as exc:
+            _fail_usage(f"case {case.id}: {exc}")
+        state = case.state
+    out.print(f"case {case.id}: {state}", markup=False, highlight=False)
+
+
+def _setting(value: object) -> str:
+    return "—" if value is None or value == "" else str(value).lower() if isinstance(value, bool) else str(value)
+
+
+def _channel_list(text: str) -> str:
+    names = [c.strip() for c in text.split(",") if c.strip()]
+    unknown = [n for n in names if n not in {c.value for c in Channel}]
+    if unknown or len(set(names)) != len(names):
+        _fail_usage(f"channels are a comma-separated list of {', '.join(c.value for c in Channel)}: got {text!r}")
+    return ",".join(names)
+
+
+def _fail_usage(message: str) -> NoReturn:
+    err.print(message, markup=False, highlight=False)
+    raise typer.Exit(EXIT_USAGE)
 
 
 @app.command("sweep")

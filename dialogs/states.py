@@ -41,7 +41,8 @@ class TransitionError(ValueError):
     """A change of state the lifecycle does not allow; the caller's decision is wrong, not the data."""
 
     def __init__(self, current: CaseState, target: CaseState) -> None:
-        super().__init__(f"a case cannot go from {current} to {target}")
+        super().__init__(f"the case is already {current}" if current is target
+                         else f"a case cannot go from {current} to {target}")
         self.current = current
         self.target = target
 

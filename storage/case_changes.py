@@ -32,7 +32,7 @@ def record(
         session.add(case)
         session.flush()
     from_state = case.state
-    if to_state is not None and to_state != from_state:
+    if to_state is not None:
         check_transition(from_state, to_state)
         case.state = to_state
         if to_state is CaseState.CLOSED:
