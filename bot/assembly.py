@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from bot.config import Config, LoadedConfig, StepConfig
+from jinja2 import TemplateNotFound, TemplateSyntaxError
+
+from bot.config import Config, LoadedConfig, Problem, StepConfig
 from dialogs.escalation import Ladder, LadderStep, StepAction
-from dialogs.parties import Channel
+from dialogs.parties import Channel, Language
 from dialogs.reminders import Creditor, ReminderStep, Tone
 from dialogs.templating import template_environment
 from scheduler.alerts import Owner
@@ -44,6 +46,31 @@ def sweep_policy(config: Config) -> SweepPolicy:
         owner=Owner(email=config.owner.email, chat_ids=tuple(telegram.owner_chat_ids) if telegram else (),
                     language=config.owner.language),
     )
+
+
+def template_problems(loaded: LoadedConfig) -> list[Problem]:
+    """Every reminder step must find its three templates in both languages, overridden or shipped."""
+    try:
+        env = composer(loaded).env
+    except FileNotFoundError as exc:
+        return [Problem("policy.templates_dir", str(exc))]
+    problems = []
+    ladders = {"policy.steps": loaded.config.policy.steps}
+    ladders.update({f"policy.ladders.{name}": steps for name, steps in loaded.config.policy.ladders.items()})
+    for key, steps in ladders.items():
+        for index, step in enumerate(steps):
+            if step.action != "remind":
+                continue
+            for language in Language:
+                for part in ("subject", "txt", "html"):
+                    name = f"{language}/{step.template or step.name}.{part}.j2"
+                    try:
+                        env.get_template(name)
+                    except TemplateNotFound:
+                        problems.append(Problem(f"{key}[{index}].template", f"no template {name}"))
+                    except TemplateSyntaxError as exc:
+                        problems.append(Problem(f"{key}[{index}].template", f"{name} line {exc.lineno}: {exc.message}"))
+    return problems
 
 
 def composer(loaded: LoadedConfig) -> Composer:

@@ -19,12 +19,12 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from bot import config as config_mod
-from bot import demo, views
+from bot import assembly, demo, views
 from bot.config import ConfigError, LoadedConfig
 from dialogs.parties import Channel, Language
 from dialogs.states import TransitionError
 from bot.service import build as build_service
-from bot.service import run_forever
+from bot.service import Service, run_forever
 from bot.import_report import import_progress, invoices_summary, payments_summary, report_import, run_import
 from storage import queries
 from storage.dispatch_lock import DispatcherBusy, dispatcher_lock
@@ -95,7 +95,7 @@ def wall_clock() -> datetime:
     return datetime.now(UTC)
 
 
-def _fail_config(exc: ConfigError) -> typer.Exit:
+def _fail_config(exc: ConfigError) -> NoReturn:
     for line in str(exc).splitlines():
         err.print(line, markup=False, highlight=False)
     raise typer.Exit(EXIT_USAGE)
@@ -105,6 +105,9 @@ def _fail_config(exc: ConfigError) -> typer.Exit:
 def check_config(ctx: typer.Context, config: ConfigOption = None) -> None:
     """Validate the config file; list every problem with its key path and exit 2 if any."""
     loaded = load_config(ctx, config)
+    problems = assembly.template_problems(loaded)
+    if problems:
+        _fail_config(ConfigError(problems, loaded.path))
     cfg = loaded.config
     absent = [name for name in ("smtp", "imap", "telegram") if getattr(cfg, name) is None]
     out.print(f"{loaded.path}: OK", markup=False, highlight=False)
@@ -328,7 +331,7 @@ def sweep_command(
     loaded = load_config(ctx, config)
     now = wall_clock() if at is None else (at if at.tzinfo else at.replace(tzinfo=loaded.config.company.tz))
     engine = open_database(loaded)
-    service = build_service(loaded, engine)
+    service = _service(loaded, engine)
     if dry_run:
         report = asyncio.run(service.tick(now, dry_run=True))
     else:
@@ -338,6 +341,13 @@ def sweep_command(
     views.show_tick(out, report, as_json=as_json, dry_run=dry_run)
     if report.dispatch.failed:
         raise typer.Exit(EXIT_FAILED)
+
+
+def _service(loaded: LoadedConfig, engine: Engine) -> Service:
+    try:
+        return build_service(loaded, engine)
+    except ConfigError as exc:
+        _fail_config(exc)
 
 
 @app.command("run")
@@ -350,7 +360,7 @@ def run_command(ctx: typer.Context, config: ConfigOption = None) -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     engine = open_database(loaded)
     with holding_dispatcher_lock(engine):
-        asyncio.run(run_forever(build_service(loaded, engine), wall_clock))
+        asyncio.run(run_forever(_service(loaded, engine), wall_clock))
 
 
 @app.command("demo")

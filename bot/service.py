@@ -18,7 +18,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from sqlalchemy.engine import Engine
 
 from bot import assembly
-from bot.config import LoadedConfig
+from bot.config import ConfigError, LoadedConfig
 from bot.dispatcher import ChatSender, DispatchReport, Dispatcher, EmailBuilder, EmailSender
 from bot.email_channel import SmtpChannel, compose, new_message_id
 from bot.telegram_channel import TelegramChannel, quiet_http_logs
@@ -61,6 +61,9 @@ def build(loaded: LoadedConfig, engine: Engine, *, email: EmailSender | None = N
           chat: ChatSender | None = None) -> Service:
     """The service on `engine`; channels come from the config unless given (tests give their own)."""
     config = loaded.config
+    problems = assembly.template_problems(loaded)
+    if problems:
+        raise ConfigError(problems, loaded.path)
     if email is None and config.smtp is not None:
         email = SmtpChannel.from_config(config.smtp)
     if chat is None and config.telegram is not None and config.telegram.token is not None:

@@ -102,3 +102,26 @@ def test_a_secret_in_a_bad_config_is_not_echoed_in_the_error(tmp_path):
         load(path, {})
 
     assert "smtp.password" in str(error.value) and "hunter2" not in str(error.value)
+
+
+def test_a_step_whose_template_exists_in_no_language_is_a_config_problem(tmp_path):
+    path = tmp_path / "config.toml"
+    path.write_text('[[policy.steps]]\nname = "r1"\noffset_days = 1\ntemplate = "nowhere"\n')
+
+    result = Relance(path)("check-config")
+
+    assert result.exit_code == 2
+    assert f"{path}: policy.steps[0].template: no template fr/nowhere.subject.j2" in result.stderr
+    assert f"{path}: policy.steps[0].template: no template en/nowhere.html.j2" in result.stderr
+
+
+def test_an_override_folder_replaces_one_template_and_must_exist(tmp_path):
+    (tmp_path / "mine" / "fr").mkdir(parents=True)
+    (tmp_path / "mine" / "fr" / "reminder_1.subject.j2").write_text("{{ creditor.name }} : petit rappel\n")
+    good, bad = tmp_path / "good.toml", tmp_path / "bad.toml"
+    good.write_text('[policy]\ntemplates_dir = "mine"\n')
+    bad.write_text('[policy]\ntemplates_dir = "absent"\n')
+
+    assert Relance(good)("check-config").exit_code == 0
+    result = Relance(bad)("check-config")
+    assert result.exit_code == 2 and "policy.templates_dir: template folder" in result.stderr
