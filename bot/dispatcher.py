@@ -17,6 +17,7 @@ from email.message import EmailMessage
 from typing import Any, Protocol
 
 from sqlalchemy import update
+from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col
 
@@ -119,9 +120,10 @@ class Dispatcher:
                     outbox.retry_later(message, now, "channel down", backoff(message.attempts))
                     continue
                 file = files.get(message.case_id) if message.case_id else None
-                if not message.purpose.startswith("alert:") and not self._still_warranted(session, message, file, now, report):
-                    continue
                 try:
+                    if not message.purpose.startswith("alert:") and not self._still_warranted(
+                            session, message, file, now, report):
+                        continue
                     sender = await self._open(message.channel, stack, opened)
                     await self._deliver(session, sender, message, file.debtor if file else None, now)
                     delivered.append(message)
@@ -139,6 +141,13 @@ class Dispatcher:
                 except UnknownOutcome as exc:
                     delivered.append(message)
                     message.error = f"outcome unknown, counted as sent: {exc}"
+                except Exception as exc:  # a bug must neither lose the row nor send it twice
+                    log.exception("message=%s case=%s could not be dispatched", message.id, message.case_id)
+                    if message.status is MessageStatus.FINALIZING:
+                        delivered.append(message)
+                    else:
+                        outbox.retry_later(message, now, f"internal error: {exc!r}", backoff(message.attempts))
+                    report.errors.append(f"message {message.id}: {exc!r}")
         finally:
             for message in delivered:
                 self._sent(session, message, now)
@@ -166,6 +175,7 @@ class Dispatcher:
             session.exec(update(Message).where(col(Message.id) == message.id)  # type: ignore[call-overload]
                          .values(status=MessageStatus.FINALIZING, message_id=message.message_id))
             session.commit()
+            set_committed_value(message, "status", MessageStatus.FINALIZING)  # what the row now holds
 
         await sender.send(email, before_final_dot=finalizing)
 
