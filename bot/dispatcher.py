@@ -117,7 +117,12 @@ class Dispatcher:
         try:
             for message in messages:
                 if message.channel in down:  # one refusal is enough: don't hammer a broken server
-                    outbox.retry_later(message, now, "channel down", backoff(message.attempts))
+                    self._retry(message, now, "channel down", backoff(message.attempts))
+                    continue
+                if not message.purpose.startswith("alert:") and not self.policy.calendar.is_open(now):
+                    # A retry that fell due after hours waits for the window like any reminder.
+                    message.status = MessageStatus.QUEUED
+                    message.next_attempt_at = self.policy.calendar.next_opening(now)
                     continue
                 file = files.get(message.case_id) if message.case_id else None
                 try:
@@ -129,7 +134,7 @@ class Dispatcher:
                     delivered.append(message)
                 except ChannelDown as exc:
                     down.add(message.channel)
-                    outbox.retry_later(message, now, str(exc), backoff(message.attempts))
+                    self._retry(message, now, str(exc), backoff(message.attempts))
                     queue_alert(session, self.policy.owner, Alert(AlertKind.CHANNEL_DOWN, None, "", exc.reason), now,
                                 once_per=f"{message.channel}:{now:%Y-%m-%d}")
                     report.retried += 1
@@ -146,7 +151,7 @@ class Dispatcher:
                     if message.status is MessageStatus.FINALIZING:
                         delivered.append(message)
                     else:
-                        outbox.retry_later(message, now, f"internal error: {exc!r}", backoff(message.attempts))
+                        self._retry(message, now, f"internal error: {exc!r}", backoff(message.attempts))
                     report.errors.append(f"message {message.id}: {exc!r}")
         finally:
             for message in delivered:
@@ -258,9 +263,15 @@ class Dispatcher:
             return
         # A server that says when to come back (Telegram's 429) is believed over our own backoff.
         delay = max(backoff(message.attempts), getattr(failure, "retry_after", timedelta(0)))
-        outbox.retry_later(message, now, error, delay)
+        self._retry(message, now, error, delay)
         report.retried += 1
         log.info("message=%s case=%s will retry: %s", message.id, message.case_id, error)
+
+    def _retry(self, message: Message, now: datetime, error: str, delay: timedelta) -> None:
+        """Try again after `delay` — for a debtor, only once the sending window is open again."""
+        outbox.retry_later(message, now, error, delay)
+        if not message.purpose.startswith("alert:") and message.next_attempt_at is not None:
+            message.next_attempt_at = self.policy.calendar.next_opening(message.next_attempt_at)
 
     def _permanent(self, session: Session, message: Message, file: CaseFile | None, now: datetime, error: str,
                    report: DispatchReport) -> None:

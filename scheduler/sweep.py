@@ -130,7 +130,7 @@ def _decide_case(session: Session, file: CaseFile, policy: SweepPolicy, composer
         queue_alert(session, policy.owner, Alert(AlertKind.UNREACHABLE, case.id, _who(debtor), step.name), now)
     else:
         _queue_reminder(session, file, decision, composer, today, now, report)
-    case.last_contact_at = now
+    # The next step counts its gap from now; `last_contact_at` itself moves only on delivery.
     pending = ladder.steps[ladder.index(step.name) + 1:]
     oldest_due = min(i.due_date for i in file.invoices if i.balance > 0)
     case.next_action_at = calendar.next_send_time(

@@ -295,7 +295,8 @@ def statements(engine: Engine) -> Iterator[list[str]]:
     seen: list[str] = []
 
     def count(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
-        seen.append(statement)
+        if statement != "BEGIN":  # SQLite's explicit transaction start (storage.engine) is no question
+            seen.append(statement)
 
     event.listen(engine, "before_cursor_execute", count)
     yield seen
