@@ -16,10 +16,9 @@ from datetime import datetime, timedelta
 from email.message import EmailMessage
 from typing import Any, Protocol
 
-from sqlalchemy import update
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.engine import Engine
-from sqlmodel import Session, col
+from sqlmodel import Session
 
 from bot.delivery_errors import ChannelDown, PermanentFailure, TemporaryFailure, UnknownOutcome
 from dialogs.alerts import Alert, AlertKind
@@ -32,6 +31,7 @@ from scheduler.sweep import SweepPolicy, ladder_for, reachable_channels
 from storage import outbox
 from storage.case_changes import record
 from storage.case_files import CaseFile, load_case_files, total_due
+from storage.finalizing import FinalizingMarks
 from storage.models import Case, Debtor, Message, MessageStatus
 
 log = logging.getLogger("bot.dispatch")
@@ -79,15 +79,26 @@ class Dispatcher:
     build_email: EmailBuilder
     email: EmailSender | None = None
     chat: ChatSender | None = None
+    # The last email the server accepted whose row still says FINALIZING (see FinalizingMarks).
+    _accepted: int | None = field(default=None, init=False, repr=False)
 
     def recover(self, now: datetime) -> DispatchReport:
         """After a crash: FINALIZING rows were delivered, CLAIMED ones were not and go again."""
         report = DispatchReport()
         with Session(self.engine, expire_on_commit=False) as session:
             for message in outbox.interrupted(session):
-                if message.status is MessageStatus.FINALIZING:
-                    self._sent(session, message, now, note="confirmed after a restart")
+                if message.status is MessageStatus.DELIVERED:
+                    self._sent(session, message, now, note="accepted by the server before a restart")
                     report.recovered += 1
+                elif message.status is MessageStatus.FINALIZING:
+                    # Its body reached the server and its final dot was being written: almost surely
+                    # delivered; the owner hears of the microseconds where it may not have been.
+                    self._sent(session, message, now, note="interrupted at its final dot; counted as sent")
+                    report.recovered += 1
+                    if message.case_id is not None and not message.purpose.startswith("alert:"):
+                        queue_alert(session, self.policy.owner, Alert(
+                            AlertKind.UNCONFIRMED, message.case_id, _debtor_label(session, message.case_id),
+                            f"{message.purpose} — {message.recipient} — {message.message_id}"), now)
                 else:
                     message.status = MessageStatus.QUEUED
                     report.resent += 1
@@ -99,6 +110,7 @@ class Dispatcher:
         """Deliver every queued message due at `now`, batch by batch."""
         report = DispatchReport()
         async with AsyncExitStack() as stack:
+            marks = stack.enter_context(FinalizingMarks(self.engine))
             opened: dict[Channel, Any] = {}
             while True:
                 with Session(self.engine, expire_on_commit=False) as session:
@@ -107,10 +119,10 @@ class Dispatcher:
                         return report
                     messages = outbox.claim(session, ids, now)
                     session.commit()
-                    await self._batch(session, messages, now, report, stack, opened)
+                    await self._batch(session, messages, now, report, stack, opened, marks)
 
     async def _batch(self, session: Session, messages: Sequence[Message], now: datetime, report: DispatchReport,
-                     stack: AsyncExitStack, opened: dict[Channel, Any]) -> None:
+                     stack: AsyncExitStack, opened: dict[Channel, Any], marks: FinalizingMarks) -> None:
         files = {f.case.id: f for f in load_case_files(session, sorted({m.case_id for m in messages if m.case_id}))}
         delivered: list[Message] = []
         down: set[Channel] = set()
@@ -130,7 +142,7 @@ class Dispatcher:
                             session, message, file, now, report):
                         continue
                     sender = await self._open(message.channel, stack, opened)
-                    await self._deliver(session, sender, message, file.debtor if file else None, now)
+                    await self._deliver(session, sender, marks, message, file.debtor if file else None, now)
                     delivered.append(message)
                 except ChannelDown as exc:
                     down.add(message.channel)
@@ -158,6 +170,7 @@ class Dispatcher:
                 self._sent(session, message, now)
             report.sent += len(delivered)
             session.commit()
+            self._accepted = None
 
     async def _open(self, channel: Channel, stack: AsyncExitStack, opened: dict[Channel, Any]) -> Any:
         """One connection per channel for the whole dispatch, opened when first needed."""
@@ -168,21 +181,28 @@ class Dispatcher:
             opened[channel] = await stack.enter_async_context(sender)
         return opened[channel]
 
-    async def _deliver(self, session: Session, sender: Any, message: Message, debtor: Debtor | None,
-                       now: datetime) -> None:
+    async def _deliver(self, session: Session, sender: Any, marks: FinalizingMarks, message: Message,
+                       debtor: Debtor | None, now: datetime) -> None:
         if message.channel is Channel.TELEGRAM:
             await sender.send(int(message.recipient or 0), message.body or "")
             return
         email = self.build_email(message, None if message.purpose.startswith("alert:") else debtor, now)
         message.message_id = email["Message-ID"]
+        session.commit()  # all else the batch decided so far, before the mark takes its own connection
+        marked = False
 
         def finalizing() -> None:
-            session.exec(update(Message).where(col(Message.id) == message.id)  # type: ignore[call-overload]
-                         .values(status=MessageStatus.FINALIZING, message_id=message.message_id))
-            session.commit()
-            set_committed_value(message, "status", MessageStatus.FINALIZING)  # what the row now holds
+            nonlocal marked
+            marks.set(message.id or 0, message.message_id or "", delivered=self._accepted)
+            self._accepted = None
+            marked = True
 
-        await sender.send(email, before_final_dot=finalizing)
+        try:
+            await sender.send(email, before_final_dot=finalizing)
+            self._accepted = message.id
+        finally:
+            if marked:
+                set_committed_value(message, "status", MessageStatus.FINALIZING)  # what the row now holds
 
     def _still_warranted(self, session: Session, message: Message, file: CaseFile | None, now: datetime,
                          report: DispatchReport) -> bool:
@@ -307,6 +327,12 @@ class Dispatcher:
             record(session, file.case, "reminder_queued", now=now, actor="dispatcher",
                    data={"step": failed.purpose, "channel": channel, "message": queued.id, "instead_of": failed.id})
 
+
+
+def _debtor_label(session: Session, case_id: int) -> str:
+    case = session.get(Case, case_id)
+    debtor = session.get(Debtor, case.debtor_id) if case else None
+    return f"{debtor.ref} {debtor.name}" if debtor else ""
 
 
 def _ladder_step(policy: SweepPolicy, file: CaseFile, name: str) -> LadderStep:

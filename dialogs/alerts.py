@@ -13,6 +13,7 @@ class AlertKind(StrEnum):
     UNREACHABLE = "unreachable"
     DELIVERY_FAILED = "delivery_failed"
     CHANNEL_DOWN = "channel_down"
+    UNCONFIRMED = "unconfirmed"
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,12 +30,14 @@ _SUBJECTS = {
         AlertKind.UNREACHABLE: "Dossier {case} ({debtor}) : débiteur injoignable",
         AlertKind.DELIVERY_FAILED: "Dossier {case} ({debtor}) : relance non délivrée",
         AlertKind.CHANNEL_DOWN: "relance : envoi interrompu",
+        AlertKind.UNCONFIRMED: "Dossier {case} ({debtor}) : envoi non confirmé",
     },
     Language.EN: {
         AlertKind.FORMAL_NOTICE: "Case {case} ({debtor}): formal notice to decide",
         AlertKind.UNREACHABLE: "Case {case} ({debtor}): debtor cannot be reached",
         AlertKind.DELIVERY_FAILED: "Case {case} ({debtor}): reminder not delivered",
         AlertKind.CHANNEL_DOWN: "relance: sending interrupted",
+        AlertKind.UNCONFIRMED: "Case {case} ({debtor}): delivery unconfirmed",
     },
 }
 _BODIES = {
@@ -46,6 +49,9 @@ _BODIES = {
         AlertKind.DELIVERY_FAILED: "La relance n'a pu être délivrée sur aucun canal.",
         AlertKind.CHANNEL_DOWN: "Un canal d'envoi refuse de fonctionner ; les messages attendent. "
                                 "Vérifiez la configuration.",
+        AlertKind.UNCONFIRMED: "relance s'est arrêté pendant l'envoi de ce message, après son dernier "
+                               "enregistrement. Il est compté comme envoyé, mais sa réception n'est pas "
+                               "confirmée : en cas de doute, vérifiez auprès du débiteur.",
     },
     Language.EN: {
         AlertKind.FORMAL_NOTICE: "The amicable reminders have failed. The case awaits your decision on "
@@ -54,6 +60,9 @@ _BODIES = {
                                "was not sent.",
         AlertKind.DELIVERY_FAILED: "The reminder could not be delivered on any channel.",
         AlertKind.CHANNEL_DOWN: "A sending channel is failing; messages are waiting. Check the configuration.",
+        AlertKind.UNCONFIRMED: "relance stopped while sending this message, after recording it as going out. "
+                               "It counts as sent but its receipt is unconfirmed: if in doubt, check with "
+                               "the debtor.",
     },
 }
 

@@ -25,6 +25,8 @@ class MessageStatus(StrEnum):
     CLAIMED = "claimed"
     # Email only: the body has reached the server, the final dot is being written (see dispatcher).
     FINALIZING = "finalizing"
+    # Email only: the server accepted it; its Event is yet to be written.
+    DELIVERED = "delivered"
     SENT = "sent"
     FAILED = "failed"
     CANCELLED = "cancelled"
