@@ -43,6 +43,7 @@ def template_environment(override_dir: Path | None = None) -> Environment:
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=True,
+        auto_reload=False,  # templates are read once per process; no stat() per message
     )
     env.filters.update(money=_money, date=_date, percent=_percent, days=_days, nl2br=_nl2br)
     return env

@@ -24,7 +24,7 @@ from scheduler.alerts import Owner, queue_alert
 from scheduler.calendar import BusinessCalendar
 from scheduler.compose import Composer
 from storage import outbox
-from storage.case_changes import record
+from storage.case_changes import EventBuffer, record
 from storage.case_files import CaseFile, due_case_ids, load_case_files, total_due
 from storage.models import Case, Debtor, Promise, PromiseStatus
 
@@ -73,15 +73,21 @@ def sweep(engine: Engine, policy: SweepPolicy, composer: Composer, *, now: datet
     failed: set[int] = set()
     with Session(engine, expire_on_commit=False) as session:
         while ids := [i for i in due_case_ids(session, now, batch + len(failed)) if i not in failed]:
-            for file in load_case_files(session, ids[:batch]):
-                report.examined += 1
-                try:
-                    with session.begin_nested():
-                        _decide_case(session, file, policy, composer, now, report)
-                except Exception:  # a bug in one case must not stop the firm's other reminders
-                    failed.add(file.case.id or 0)
-                    report.errors += 1
-                    log.exception("case=%s sweep failed; left for the next sweep", file.case.id)
+            # One flush per batch, at its commit: a flush per case costs more than deciding it.
+            with session.no_autoflush:
+                files = load_case_files(session, ids[:batch])
+                writes = _Writes(outbox.keys_of(session, [f.case.id or 0 for f in files]), [], EventBuffer())
+                for file in files:
+                    report.examined += 1
+                    try:
+                        _decide_case(session, file, policy, composer, now, report, writes)
+                    except Exception:  # a bug in one case must not stop the firm's other reminders
+                        failed.add(file.case.id or 0)
+                        report.errors += 1
+                        log.exception("case=%s sweep failed; left for the next sweep", file.case.id)
+            outbox.write_bulk(session, writes.messages)
+            writes.events.write(session)
+            session.flush()
             if not dry_run:
                 session.commit()
         if dry_run:
@@ -89,15 +95,25 @@ def sweep(engine: Engine, policy: SweepPolicy, composer: Composer, *, now: datet
     return report
 
 
+@dataclass(slots=True)
+class _Writes:
+    """A batch's rows, inserted together at its end: one statement each instead of thousands of objects."""
+
+    known: set[str]  # idempotency keys already taken by these cases' messages
+    messages: list[dict[str, Any]]
+    events: EventBuffer
+
+
 def _decide_case(session: Session, file: CaseFile, policy: SweepPolicy, composer: Composer, now: datetime,
-                 report: SweepReport) -> None:
+                 report: SweepReport, writes: _Writes) -> None:
+    """Decide one case and write its effects; whatever can fail (the wording) runs before any write."""
     case, debtor = file.case, file.debtor
     calendar = policy.calendar
     today = now.astimezone(calendar.tz).date()
     ladder = ladder_for(policy, debtor)
     decision = decide(_facts(file, policy), ladder, today=today, min_balance=policy.min_balance)
     if isinstance(decision, PromiseLapsed):
-        _promise_lapsed(session, file, decision.promised_until, now)
+        _promise_lapsed(session, file, decision.promised_until, now, writes.events)
         decision = decide(_facts(file, policy), ladder, today=today, min_balance=policy.min_balance)
     if isinstance(decision, Wait):
         report.waiting += 1
@@ -112,24 +128,28 @@ def _decide_case(session: Session, file: CaseFile, policy: SweepPolicy, composer
         report.postponed += 1
         case.next_action_at = send_at
         return
+    reminder = None
+    if step.action is StepAction.REMIND and decision.channels:
+        reminder = _compose(file, decision, composer, today)
     for skipped in decision.skipped:
         report.skipped_steps += 1
         record(session, case, "step_skipped", now=now, actor="scheduler",
-               data={"step": skipped.name, "because": f"{step.name} is due too"})
+               data={"step": skipped.name, "because": f"{step.name} is due too"}, into=writes.events)
     case.last_step = step.name
     if step.action is StepAction.FLAG_FORMAL_NOTICE:
         report.flagged += 1
         record(session, case, "flagged_formal_notice", now=now, actor="scheduler", to_state=CaseState.NOTICE_PENDING,
-               data={"step": step.name, "balance": total_due(file.invoices)})
+               data={"step": step.name, "balance": total_due(file.invoices)}, into=writes.events)
         queue_alert(session, policy.owner, Alert(AlertKind.FORMAL_NOTICE, case.id, _who(debtor)), now)
         case.next_action_at = None
         return
-    if not decision.channels:
+    if reminder is None:
         report.unreachable += 1
-        record(session, case, "step_unreachable", now=now, actor="scheduler", data={"step": step.name})
+        record(session, case, "step_unreachable", now=now, actor="scheduler", data={"step": step.name},
+               into=writes.events)
         queue_alert(session, policy.owner, Alert(AlertKind.UNREACHABLE, case.id, _who(debtor), step.name), now)
     else:
-        _queue_reminder(session, file, decision, composer, today, now, report)
+        _queue_reminder(session, file, reminder, now, report, writes)
     # The next step counts its gap from now; `last_contact_at` itself moves only on delivery.
     pending = ladder.steps[ladder.index(step.name) + 1:]
     oldest_due = min(i.due_date for i in file.invoices if i.balance > 0)
@@ -138,26 +158,44 @@ def _decide_case(session: Session, file: CaseFile, policy: SweepPolicy, composer
     ) if pending else None
 
 
-def _queue_reminder(session: Session, file: CaseFile, decision: Act, composer: Composer, today: date,
-                    now: datetime, report: SweepReport) -> None:
-    case, debtor, step = file.case, file.debtor, decision.step
+@dataclass(frozen=True, slots=True)
+class _Reminder:
+    step: str
+    channel: Channel
+    recipient: str
+    subject: str
+    body: str
+    html: str | None
+    total: Decimal
+    currency: str
+
+
+def _compose(file: CaseFile, decision: Act, composer: Composer, today: date) -> _Reminder:
+    debtor, step = file.debtor, decision.step
     channel = decision.channels[0]
     statement = composer.statement(file, today)
     rendered = composer.reminder(file, step, today, statement)
-    recipient = debtor.email if channel is Channel.EMAIL else str(debtor.telegram_chat_id)
-    body = rendered.text if channel is Channel.EMAIL else f"{rendered.subject}\n\n{rendered.text}"
-    message = outbox.queue(session, case_id=case.id, purpose=step.name, channel=channel, recipient=recipient,
-                           subject=rendered.subject, body=body,
-                           html=rendered.html if channel is Channel.EMAIL else None,
-                           stated_total=statement.total, now=now)
-    if message is None:
+    email = channel is Channel.EMAIL
+    return _Reminder(step=step.name, channel=channel,
+                     recipient=(debtor.email or "") if email else str(debtor.telegram_chat_id),
+                     subject=rendered.subject, body=rendered.text if email else f"{rendered.subject}\n\n{rendered.text}",
+                     html=rendered.html if email else None, total=statement.total, currency=statement.currency)
+
+
+def _queue_reminder(session: Session, file: CaseFile, reminder: _Reminder, now: datetime,
+                    report: SweepReport, writes: _Writes) -> None:
+    case = file.case
+    key = outbox.queue_bulk(writes.messages, writes.known, case_id=case.id or 0, purpose=reminder.step,
+                            channel=reminder.channel, recipient=reminder.recipient, subject=reminder.subject,
+                            body=reminder.body, html=reminder.html, stated_total=reminder.total, now=now)
+    if key is None:
         return  # already queued by an earlier sweep: exactly once
-    session.flush()
     report.queued += 1
-    report.planned.append(Planned(case.id or 0, _who(debtor), step.name, channel, recipient, rendered.subject))
+    report.planned.append(Planned(case.id or 0, _who(file.debtor), reminder.step, reminder.channel,
+                                  reminder.recipient, reminder.subject))
     record(session, case, "reminder_queued", now=now, actor="scheduler",
-           data={"step": step.name, "channel": channel, "message": message.id, "total": statement.total,
-                 "currency": statement.currency})
+           data={"step": reminder.step, "channel": reminder.channel, "message": key, "total": reminder.total,
+                 "currency": reminder.currency}, into=writes.events)
 
 
 def _facts(file: CaseFile, policy: SweepPolicy) -> CaseFacts:
@@ -191,12 +229,12 @@ def reachable_channels(debtor: Debtor) -> tuple[Channel, ...]:
     return tuple(c for c in order if usable[c] and c not in opted_out)
 
 
-def _promise_lapsed(session: Session, file: CaseFile, until: date, now: datetime) -> None:
+def _promise_lapsed(session: Session, file: CaseFile, until: date, now: datetime, events: EventBuffer) -> None:
     for promise in session.exec(_pending_promises(file.case.id or 0)):
         promise.status = PromiseStatus.BROKEN
         promise.resolved_at = now
     record(session, file.case, "promise_broken", now=now, actor="scheduler", to_state=CaseState.ACTIVE,
-           data={"promised_until": until})
+           data={"promised_until": until}, into=events)
 
 
 def _pending_promises(case_id: int) -> Any:

@@ -8,6 +8,7 @@ from decimal import Decimal
 from enum import Enum
 from typing import Any
 
+from sqlalchemy import insert
 from sqlmodel import Session
 
 from dialogs.states import CaseState, check_transition
@@ -23,10 +24,12 @@ def record(
     actor: str,
     data: Mapping[str, Any] | None = None,
     to_state: CaseState | None = None,
-) -> Event:
+    into: EventBuffer | None = None,
+) -> None:
     """Append an Event to `case`, moving it to `to_state` first if given (checked, else TransitionError).
 
     The caller's session commits both or neither; nothing else in the code writes Case.state.
+    With `into`, the Event waits in that buffer for the caller's bulk insert, in the same transaction.
     """
     if case.id is None:
         session.add(case)
@@ -39,17 +42,25 @@ def record(
             case.closed_at = now
             case.next_action_at = None
     case.updated_at = now
-    event = Event(
-        case_id=case.id,
-        at=now,
-        kind=kind,
-        actor=actor,
-        from_state=from_state if to_state is not None else None,
-        to_state=to_state,
-        data=_jsonable(data or {}),
-    )
-    session.add(event)
-    return event
+    row = {"case_id": case.id, "at": now, "kind": kind, "actor": actor,
+           "from_state": from_state if to_state is not None else None, "to_state": to_state,
+           "data": _jsonable(data or {})}
+    if into is None:
+        session.add(Event(**row))
+    else:
+        into.rows.append(row)
+
+
+class EventBuffer:
+    """Events to be written in one INSERT: the sweep appends thousands, one by one costs more than deciding."""
+
+    def __init__(self) -> None:
+        self.rows: list[dict[str, Any]] = []
+
+    def write(self, session: Session) -> None:
+        if self.rows:
+            session.execute(insert(Event), self.rows)
+            self.rows = []
 
 
 def _jsonable(value: Any) -> Any:

@@ -9,8 +9,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 from decimal import Decimal
+from typing import Any
 
-from sqlalchemy import or_, update
+from sqlalchemy import insert, or_, update
 from sqlmodel import Session, col, select
 
 from dialogs.parties import Channel
@@ -25,17 +26,53 @@ def idempotency_key(case_id: int | None, purpose: str, channel: Channel, recipie
 def queue(
     session: Session, *, case_id: int | None, purpose: str, channel: Channel, recipient: str | None,
     subject: str | None, body: str, html: str | None = None, stated_total: Decimal | None = None,
-    now: datetime, key: str | None = None,
+    now: datetime, key: str | None = None, known: set[str] | None = None,
 ) -> Message | None:
-    """Add an outbound message unless one with the same key exists; return it, or None if it existed."""
+    """Add an outbound message unless one with the same key exists; return it, or None if it existed.
+
+    `known` — the keys the caller already read for these cases (see `keys_of`) — spares a query per message.
+    """
     key = key or idempotency_key(case_id, purpose, channel)
-    if session.exec(select(Message.id).where(Message.idempotency_key == key)).first() is not None:
+    if known is not None:
+        if key in known:
+            return None
+        known.add(key)
+    elif session.exec(select(Message.id).where(Message.idempotency_key == key)).first() is not None:
         return None
-    message = Message(case_id=case_id, direction=Direction.OUT, channel=channel, purpose=purpose,
-                      idempotency_key=key, status=MessageStatus.QUEUED, recipient=recipient, subject=subject,
-                      body=body, html=html, stated_total=stated_total, created_at=now)
+    message = Message(**_row(case_id, purpose, channel, recipient, subject, body, html, stated_total, now, key))
     session.add(message)
     return message
+
+
+def queue_bulk(rows: list[dict[str, Any]], known: set[str], *, case_id: int, purpose: str, channel: Channel,
+               recipient: str, subject: str, body: str, html: str | None, stated_total: Decimal,
+               now: datetime) -> str | None:
+    """Like `queue`, into `rows` for one INSERT by `write_bulk`; returns the key, or None if taken."""
+    key = idempotency_key(case_id, purpose, channel)
+    if key in known:
+        return None
+    known.add(key)
+    rows.append(_row(case_id, purpose, channel, recipient, subject, body, html, stated_total, now, key))
+    return key
+
+
+def write_bulk(session: Session, rows: list[dict[str, Any]]) -> None:
+    if rows:
+        session.execute(insert(Message), rows)
+        rows.clear()
+
+
+def _row(case_id: int | None, purpose: str, channel: Channel, recipient: str | None, subject: str | None,
+         body: str, html: str | None, stated_total: Decimal | None, now: datetime, key: str) -> dict[str, Any]:
+    return {"case_id": case_id, "direction": Direction.OUT, "channel": channel, "purpose": purpose,
+            "idempotency_key": key, "status": MessageStatus.QUEUED, "attempts": 0, "recipient": recipient,
+            "subject": subject, "body": body, "html": html, "stated_total": stated_total, "created_at": now}
+
+
+def keys_of(session: Session, case_ids: Sequence[int]) -> set[str]:
+    """The idempotency keys already taken by outbound messages of these cases."""
+    query = select(Message.idempotency_key).where(col(Message.case_id).in_(case_ids), Message.direction == Direction.OUT)
+    return {key for key in session.exec(query) if key is not None}
 
 
 def claimable(session: Session, now: datetime, limit: int) -> list[int]:
