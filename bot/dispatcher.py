@@ -13,7 +13,7 @@ from collections.abc import Callable, Sequence
 from contextlib import AsyncExitStack
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from email.message import EmailMessage
+from email.message import Message as Email
 from typing import Any, Protocol
 
 from sqlalchemy.orm.attributes import set_committed_value
@@ -42,7 +42,7 @@ BATCH = 200
 class EmailSender(Protocol):
     async def __aenter__(self) -> Any: ...
     async def __aexit__(self, *exc: object) -> Any: ...
-    async def send(self, message: EmailMessage, *, before_final_dot: Callable[[], None] | None = None) -> Any: ...
+    async def send(self, message: Email, *, before_final_dot: Callable[[], None] | None = None) -> Any: ...
 
 
 class ChatSender(Protocol):
@@ -52,7 +52,7 @@ class ChatSender(Protocol):
 
 
 # How an outbox row becomes the email sent; the debtor is None for the owner's alerts.
-EmailBuilder = Callable[[Message, Debtor | None, datetime], EmailMessage]
+EmailBuilder = Callable[[Message, Debtor | None, datetime], Email]
 
 
 @dataclass(slots=True)
@@ -187,13 +187,16 @@ class Dispatcher:
             await sender.send(int(message.recipient or 0), message.body or "")
             return
         email = self.build_email(message, None if message.purpose.startswith("alert:") else debtor, now)
-        message.message_id = email["Message-ID"]
-        session.commit()  # all else the batch decided so far, before the mark takes its own connection
+        message_id = str(email["Message-ID"])
+        if session.in_transaction() or session.new or session.dirty:
+            # SQLite has one writer, and a snapshot read before the mark could not write after it:
+            # no transaction of ours stays open across a mark. Most messages find none to close.
+            session.commit()
         marked = False
 
         def finalizing() -> None:
             nonlocal marked
-            marks.set(message.id or 0, message.message_id or "", delivered=self._accepted)
+            marks.set(message.id or 0, message_id, delivered=self._accepted)
             self._accepted = None
             marked = True
 
@@ -201,8 +204,11 @@ class Dispatcher:
             await sender.send(email, before_final_dot=finalizing)
             self._accepted = message.id
         finally:
-            if marked:
-                set_committed_value(message, "status", MessageStatus.FINALIZING)  # what the row now holds
+            if marked:  # what the row now holds, written by the mark
+                set_committed_value(message, "status", MessageStatus.FINALIZING)
+                set_committed_value(message, "message_id", message_id)
+            else:  # kept for the next attempt: a retry sends the same message (RFC 5322 §3.6.4)
+                message.message_id = message_id
 
     def _still_warranted(self, session: Session, message: Message, file: CaseFile | None, now: datetime,
                          report: DispatchReport) -> bool:

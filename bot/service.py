@@ -12,6 +12,7 @@ import signal
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from email.message import Message as Email
 from email.utils import parseaddr
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
@@ -80,7 +81,7 @@ def email_builder(loaded: LoadedConfig) -> EmailBuilder:
     domain = parseaddr(sender)[1].rpartition("@")[2] or "relance.invalid"
     owner_language = loaded.config.owner.language
 
-    def build_email(message: Message, debtor: Debtor | None, now: datetime) -> EmailMessage:
+    def build_email(message: Message, debtor: Debtor | None, now: datetime) -> Email:
         return compose(
             sender=sender, to_name=debtor.name if debtor else "", to_address=message.recipient or "",
             subject=message.subject or "", text=message.body or "", html=message.html,
