@@ -26,7 +26,7 @@ from scheduler.compose import Composer
 from storage import outbox
 from storage.case_changes import EventBuffer, record
 from storage.case_files import CaseFile, due_case_ids, load_case_files, total_due
-from storage.models import Case, Debtor, Promise, PromiseStatus
+from storage.models import Debtor, Promise, PromiseStatus
 
 log = logging.getLogger("scheduler.sweep")
 DEFAULT_LADDER = "default"
