@@ -83,7 +83,8 @@ class Dispatcher:
     _accepted: int | None = field(default=None, init=False, repr=False)
 
     def recover(self, now: datetime) -> DispatchReport:
-        """After a crash: FINALIZING rows were delivered, CLAIMED ones were not and go again."""
+        """After a crash: DELIVERED rows were accepted by the server and FINALIZING ones almost surely
+        (the owner is told), so both count as sent; CLAIMED ones never got their final dot and go again."""
         report = DispatchReport()
         with Session(self.engine, expire_on_commit=False) as session:
             for message in outbox.interrupted(session):
