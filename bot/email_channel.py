@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import binascii
 import logging
 import re
 import ssl
@@ -17,7 +18,7 @@ from email.message import Message
 from email.mime.application import MIMEApplication
 from email.mime.base import MIMEBase
 from email.mime.multipart import MIMEMultipart
-from email.mime.text import MIMEText
+from email.mime.nonmultipart import MIMENonMultipart
 from email.utils import format_datetime, formataddr, getaddresses, make_msgid
 from enum import Enum
 from types import TracebackType
@@ -65,7 +66,7 @@ def new_message_id(domain: str) -> str:
 
 # Quoted-printable keeps the whole message 7-bit, so no server needs 8BITMIME (RFC 6152).
 _QP_UTF8 = Charset("utf-8")
-_QP_UTF8.header_encoding = _QP_UTF8.body_encoding = QP
+_QP_UTF8.header_encoding = QP
 
 
 def compose(
@@ -96,9 +97,9 @@ def compose(
         raise ValueError("now must be timezone-aware")
     if not to_address or any(c in to_address for c in "\r\n<>,;\"") or "@" not in to_address:
         raise ValueError(f"not an address email can carry: {to_address!r}")
-    body: Message = MIMEText(text, "plain", _QP_UTF8)
+    body: Message = _text_part(text, "plain")
     if html:
-        body = MIMEMultipart("alternative", _subparts=[body, MIMEText(html, "html", _QP_UTF8)])
+        body = MIMEMultipart("alternative", _subparts=[body, _text_part(html, "html")])
     if attachments:
         body = MIMEMultipart("mixed", _subparts=[body, *map(_attachment, attachments)])
     body["From"] = _header(sender)
@@ -118,6 +119,15 @@ def compose(
     body["X-Auto-Response-Suppress"] = "OOF, AutoReply"
     body["Content-Language"] = language.value  # RFC 3282
     return body
+
+
+def _text_part(content: str, subtype: str) -> Message:
+    """A UTF-8 text part in quoted-printable (RFC 2045 §6.7), encoded by binascii's C codec:
+    the email package's own encoder is pure Python and a third of a reminder's composing time."""
+    part = MIMENonMultipart("text", subtype, charset="utf-8")
+    part["Content-Transfer-Encoding"] = "quoted-printable"
+    part.set_payload(binascii.b2a_qp(content.encode("utf-8"), istext=True).decode("ascii"))
+    return part
 
 
 def _header(value: str) -> str | Header:
