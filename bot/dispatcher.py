@@ -96,7 +96,7 @@ class Dispatcher:
                     # delivered; the owner hears of the microseconds where it may not have been.
                     self._sent(session, message, now, note="interrupted at its final dot; counted as sent")
                     report.recovered += 1
-                    if message.case_id is not None and not message.purpose.startswith("alert:"):
+                    if message.case_id is not None and not outbox.is_alert(message):
                         queue_alert(session, self.policy.owner, Alert(
                             AlertKind.UNCONFIRMED, message.case_id, _debtor_label(session, message.case_id),
                             f"{message.purpose} — {message.recipient} — {message.message_id}"), now)
@@ -132,14 +132,14 @@ class Dispatcher:
                 if message.channel in down:  # one refusal is enough: don't hammer a broken server
                     self._retry(message, now, "channel down", backoff(message.attempts))
                     continue
-                if not message.purpose.startswith("alert:") and not self.policy.calendar.is_open(now):
+                if not outbox.is_alert(message) and not self.policy.calendar.is_open(now):
                     # A retry that fell due after hours waits for the window like any reminder.
                     message.status = MessageStatus.QUEUED
                     message.next_attempt_at = self.policy.calendar.next_opening(now)
                     continue
                 file = files.get(message.case_id) if message.case_id else None
                 try:
-                    if not message.purpose.startswith("alert:") and not self._still_warranted(
+                    if not outbox.is_alert(message) and not self._still_warranted(
                             session, message, file, now, report):
                         continue
                     sender = await self._open(message.channel, stack, opened)
@@ -187,7 +187,7 @@ class Dispatcher:
         if message.channel is Channel.TELEGRAM:
             await sender.send(int(message.recipient or 0), message.body or "")
             return
-        email = self.build_email(message, None if message.purpose.startswith("alert:") else debtor, now)
+        email = self.build_email(message, None if outbox.is_alert(message) else debtor, now)
         message_id = str(email["Message-ID"])
         if session.in_transaction() or session.new or session.dirty:
             # SQLite has one writer, and a snapshot read before the mark could not write after it:
@@ -258,7 +258,7 @@ class Dispatcher:
         rendered = self.composer.reminder(file, step, statement.as_of, statement)
         before = message.stated_total
         message.subject = rendered.subject
-        message.body = rendered.text if message.channel is Channel.EMAIL else f"{rendered.subject}\n\n{rendered.text}"
+        message.body = outbox.body_for(message.channel, rendered.subject, rendered.text)
         message.html = rendered.html if message.channel is Channel.EMAIL else None
         message.stated_total = statement.total
         record(session, file.case, "reminder_restated", now=now, actor="dispatcher",
@@ -272,7 +272,7 @@ class Dispatcher:
         case = session.get(Case, message.case_id)
         if case is None:
             return
-        kind = "owner_alerted" if message.purpose.startswith("alert:") else "reminder_sent"
+        kind = "owner_alerted" if outbox.is_alert(message) else "reminder_sent"
         data = {"step": message.purpose, "channel": message.channel, "message": message.id,
                 "message_id": message.message_id}
         if note:
@@ -297,7 +297,7 @@ class Dispatcher:
     def _retry(self, message: Message, now: datetime, error: str, delay: timedelta) -> None:
         """Try again after `delay` — for a debtor, only once the sending window is open again."""
         outbox.retry_later(message, now, error, delay)
-        if not message.purpose.startswith("alert:") and message.next_attempt_at is not None:
+        if not outbox.is_alert(message) and message.next_attempt_at is not None:
             message.next_attempt_at = self.policy.calendar.next_opening(message.next_attempt_at)
 
     def _permanent(self, session: Session, message: Message, file: CaseFile | None, now: datetime, error: str,
@@ -307,7 +307,7 @@ class Dispatcher:
         message.error = error
         report.failed += 1
         log.warning("message=%s case=%s failed on %s: %s", message.id, message.case_id, message.channel, error)
-        if file is None or message.purpose.startswith("alert:"):
+        if file is None or outbox.is_alert(message):
             return
         record(session, file.case, "reminder_failed", now=now, actor="dispatcher",
                data={"step": message.purpose, "channel": message.channel, "message": message.id, "error": error})
@@ -323,8 +323,8 @@ class Dispatcher:
     def _queue_on(self, session: Session, failed: Message, file: CaseFile, channel: Channel, now: datetime) -> None:
         recipient = file.debtor.email if channel is Channel.EMAIL else str(file.debtor.telegram_chat_id)
         body = failed.body or ""
-        if failed.channel is Channel.EMAIL and channel is Channel.TELEGRAM:
-            body = f"{failed.subject}\n\n{body}"
+        if failed.channel is Channel.EMAIL:
+            body = outbox.body_for(channel, failed.subject, body)
         queued = outbox.queue(session, case_id=file.case.id, purpose=failed.purpose, channel=channel,
                               recipient=recipient, subject=failed.subject, body=body,
                               html=failed.html if channel is Channel.EMAIL else None,

@@ -25,14 +25,13 @@ def queue_alert(session: Session, owner: Owner, alert: Alert, now: datetime, *, 
     Returns how many rows were queued (0 when the same alert was queued before).
     """
     subject, text = alert_message(alert, owner.language)
-    purpose = f"alert:{alert.kind}"
+    purpose = f"{outbox.ALERT}{alert.kind}"
     targets = [(Channel.EMAIL, owner.email)] if owner.email else []
     targets += [(Channel.TELEGRAM, str(chat)) for chat in owner.chat_ids]
     queued = 0
     for channel, recipient in targets:
         key = outbox.idempotency_key(alert.case_id, purpose, channel, recipient) + (f":{once_per}" if once_per else "")
-        body = text if channel is Channel.EMAIL else f"{subject}\n\n{text}"
         if outbox.queue(session, case_id=alert.case_id, purpose=purpose, channel=channel, recipient=recipient,
-                        subject=subject, body=body, now=now, key=key) is not None:
+                        subject=subject, body=outbox.body_for(channel, subject, text), now=now, key=key) is not None:
             queued += 1
     return queued

@@ -178,7 +178,7 @@ def _compose(file: CaseFile, decision: Act, composer: Composer, today: date) -> 
     email = channel is Channel.EMAIL
     return _Reminder(step=step.name, channel=channel,
                      recipient=(debtor.email or "") if email else str(debtor.telegram_chat_id),
-                     subject=rendered.subject, body=rendered.text if email else f"{rendered.subject}\n\n{rendered.text}",
+                     subject=rendered.subject, body=outbox.body_for(channel, rendered.subject, rendered.text),
                      html=rendered.html if email else None, total=statement.total, currency=statement.currency)
 
 

@@ -18,6 +18,18 @@ from dialogs.parties import Channel
 from storage.models import Direction, Message, MessageStatus
 
 
+ALERT = "alert:"  # the purpose of an owner alert starts so: no stop rule, no sending window for it
+
+
+def is_alert(message: Message) -> bool:
+    return message.purpose.startswith(ALERT)
+
+
+def body_for(channel: Channel, subject: str | None, text: str) -> str:
+    """An email carries its subject apart; a chat message opens with it."""
+    return text if channel is Channel.EMAIL else f"{subject}\n\n{text}"
+
+
 def idempotency_key(case_id: int | None, purpose: str, channel: Channel, recipient: str | None = None) -> str:
     parts = [str(case_id), purpose, str(channel)] + ([recipient] if recipient else [])
     return ":".join(parts)
