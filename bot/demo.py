@@ -10,7 +10,7 @@ import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import datetime, time
+from datetime import datetime
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -27,7 +27,7 @@ from storage.migrate import upgrade
 from storage.payment_import import PaymentImportResult, import_payments
 
 # The sample data's "today": invoices fall due around it, some long overdue, some not yet due.
-DEMO_DAY = datetime.combine(datetime(2026, 11, 2).date(), time(9, 0), tzinfo=ZoneInfo("Europe/Paris"))
+DEMO_DAY = datetime(2026, 11, 2, 9, 0, tzinfo=ZoneInfo("Europe/Paris"))
 DEMO_CONFIG = """\
 # Written by `relance demo`. `relance --config {path} cases` works on this folder afterwards.
 [company]
