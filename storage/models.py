@@ -146,7 +146,17 @@ class Payment(SQLModel, table=True):
 
 
 class Message(SQLModel, table=True):
-    """A message in or out. Outbound rows are the outbox: unique on their idempotency key."""
+    """A message in or out. Outbound rows are the outbox: unique on their idempotency key.
+
+    Inbound email is stored verbatim in `raw` before it is read, once per Message-ID and once per
+    mailbox position (UIDVALIDITY, UID), so neither a restart nor a copy in two folders repeats it.
+    """
+
+    __table_args__ = (
+        UniqueConstraint("mailbox", "uidvalidity", "uid", name="uq_message_mailbox_position"),
+        Index("ux_message_inbound_message_id", "message_id", unique=True,
+              sqlite_where=text("direction = 'in'"), postgresql_where=text("direction = 'in'")),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     case_id: int | None = Field(default=None, foreign_key="debt_case.id", index=True)
@@ -161,6 +171,10 @@ class Message(SQLModel, table=True):
     sent_at: datetime | None = _utc(default=None)
     message_id: str | None = Field(default=None, max_length=998, index=True)
     recipient: str | None = Field(default=None, max_length=320)
+    sender: str | None = Field(default=None, max_length=320)
+    mailbox: str | None = Field(default=None, max_length=400)
+    uidvalidity: int | None = Field(default=None, sa_type=BigInteger)
+    uid: int | None = Field(default=None, sa_type=BigInteger)
     subject: str | None = Field(default=None, sa_type=Text)
     body: str | None = Field(default=None, sa_type=Text)
     html: str | None = Field(default=None, sa_type=Text)
@@ -168,6 +182,31 @@ class Message(SQLModel, table=True):
     stated_total: Decimal | None = _money(default=None)
     raw: bytes | None = Field(default=None, sa_type=LargeBinary)
     error: str | None = Field(default=None, sa_type=Text)
+    created_at: datetime = _utc()
+
+
+class Reply(SQLModel, table=True):
+    """What relance understood of an inbound message, with its evidence, and what it did."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    message_id: int = Field(foreign_key="message.id", unique=True)
+    case_id: int | None = Field(default=None, foreign_key="debt_case.id", index=True)
+    kind: str = Field(max_length=20)
+    intent: str = Field(max_length=40)
+    confidence: float = 0.0
+    promised_date: date | None = None
+    amount: Decimal | None = _money(default=None)
+    currency: str | None = Field(default=None, max_length=3)
+    back_on: date | None = None
+    new_contact: str | None = Field(default=None, max_length=320)
+    failed_recipient: str | None = Field(default=None, max_length=320)
+    # How the message was tied to its case: in_reply_to, invoice, sender; empty when it was not.
+    matched_by: str = Field(default="", max_length=20)
+    # Matched to a case, but sent from an address that is not the debtor's.
+    foreign_sender: bool = False
+    details: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    needs_review: bool = Field(default=False, index=True)
+    reviewed_at: datetime | None = _utc(default=None)
     created_at: datetime = _utc()
 
 
