@@ -29,8 +29,8 @@ from scheduler.compose import Composer
 from scheduler.alerts import queue_alert
 from scheduler.sweep import SweepPolicy, ladder_for, reachable_channels
 from storage import outbox
-from storage.case_changes import record
-from storage.case_files import CaseFile, load_case_files, total_due
+from storage.case_changes import EventBuffer, record
+from storage.case_files import CaseStanding, load_case_files, load_standings
 from storage.finalizing import FinalizingMarks
 from storage.models import Case, Debtor, Message, MessageStatus
 
@@ -124,7 +124,7 @@ class Dispatcher:
 
     async def _batch(self, session: Session, messages: Sequence[Message], now: datetime, report: DispatchReport,
                      stack: AsyncExitStack, opened: dict[Channel, Any], marks: FinalizingMarks) -> None:
-        files = {f.case.id: f for f in load_case_files(session, sorted({m.case_id for m in messages if m.case_id}))}
+        standings = load_standings(session, sorted({m.case_id for m in messages if m.case_id}))
         delivered: list[Message] = []
         down: set[Channel] = set()
         try:
@@ -137,13 +137,13 @@ class Dispatcher:
                     message.status = MessageStatus.QUEUED
                     message.next_attempt_at = self.policy.calendar.next_opening(now)
                     continue
-                file = files.get(message.case_id) if message.case_id else None
+                standing = standings.get(message.case_id) if message.case_id else None
                 try:
                     if not outbox.is_alert(message) and not self._still_warranted(
-                            session, message, file, now, report):
+                            session, message, standing, now, report):
                         continue
                     sender = await self._open(message.channel, stack, opened)
-                    await self._deliver(session, sender, marks, message, file.debtor if file else None, now)
+                    await self._deliver(session, sender, marks, message, standing.debtor if standing else None, now)
                     delivered.append(message)
                 except ChannelDown as exc:
                     down.add(message.channel)
@@ -153,9 +153,9 @@ class Dispatcher:
                     report.retried += 1
                     log.warning("channel=%s down: %s", message.channel, exc.reason)
                 except TemporaryFailure as exc:
-                    self._temporary(session, message, file, now, exc, report)
+                    self._temporary(session, message, standing, now, exc, report)
                 except PermanentFailure as exc:
-                    self._permanent(session, message, file, now, str(exc), report)
+                    self._permanent(session, message, standing, now, str(exc), report)
                 except UnknownOutcome as exc:
                     delivered.append(message)
                     message.error = f"outcome unknown, counted as sent: {exc}"
@@ -167,8 +167,10 @@ class Dispatcher:
                         self._retry(message, now, f"internal error: {exc!r}", backoff(message.attempts))
                     report.errors.append(f"message {message.id}: {exc!r}")
         finally:
+            events = EventBuffer()
             for message in delivered:
-                self._sent(session, message, now)
+                self._sent(session, message, now, into=events)
+            events.write(session)
             report.sent += len(delivered)
             session.commit()
             self._accepted = None
@@ -211,50 +213,57 @@ class Dispatcher:
             else:  # kept for the next attempt: a retry sends the same message (RFC 5322 §3.6.4)
                 message.message_id = message_id
 
-    def _still_warranted(self, session: Session, message: Message, file: CaseFile | None, now: datetime,
+    def _still_warranted(self, session: Session, message: Message, standing: CaseStanding | None, now: datetime,
                          report: DispatchReport) -> bool:
         """Stop before you speak: cancel what the case no longer warrants; restate a changed balance."""
-        reason = self._cancel_reason(message, file)
+        reason = self._cancel_reason(message, standing)
         if reason is None:
-            statement = self.composer.statement(file, now.astimezone(self.policy.calendar.tz).date())  # type: ignore[arg-type]
-            if statement.total != message.stated_total:
-                self._restate(session, message, file, statement, now)  # type: ignore[arg-type]
+            assert standing is not None  # a case that is gone is a reason to cancel
+            if list(standing.owed.values()) != [message.stated_total]:  # else its statement is unchanged
+                self._restate(session, message, standing.case, now)
             return True
         message.status = MessageStatus.CANCELLED
         message.error = reason
         outbox.release_key(message)
         report.cancelled += 1
-        if file is not None:
-            if file.case.last_step == message.purpose:
-                file.case.last_step = _previous_step(self.policy, file, message.purpose)
-            if file.case.state is not CaseState.CLOSED:
-                file.case.next_action_at = now
-            record(session, file.case, "reminder_cancelled", now=now, actor="dispatcher",
+        if standing is not None:
+            case = standing.case
+            if case.last_step == message.purpose:
+                case.last_step = _previous_step(self.policy, standing.debtor, message.purpose)
+            if case.state is not CaseState.CLOSED:
+                case.next_action_at = now
+            record(session, case, "reminder_cancelled", now=now, actor="dispatcher",
                    data={"step": message.purpose, "channel": message.channel, "message": message.id, "reason": reason})
         log.info("message=%s case=%s cancelled before sending: %s", message.id, message.case_id, reason)
         return False
 
-    def _cancel_reason(self, message: Message, file: CaseFile | None) -> str | None:
-        if file is None:
+    def _cancel_reason(self, message: Message, standing: CaseStanding | None) -> str | None:
+        if standing is None:
             return "the case no longer exists"
-        case = file.case
+        case = standing.case
         if case.state not in (CaseState.ACTIVE, CaseState.IN_PLAN):
             return f"the case is now {case.state}"
-        if case.state is CaseState.IN_PLAN and file.plan_active:
+        if case.state is CaseState.IN_PLAN and standing.plan_active:
             return "a payment plan is on time"
-        if file.debtor.excluded:
+        if standing.debtor.excluded:
             return "the debtor is excluded from reminders"
-        if message.channel not in reachable_channels(file.debtor):
+        if message.channel not in reachable_channels(standing.debtor):
             return f"{message.channel} no longer reaches the debtor"
-        owed = total_due(file.invoices)
+        owed = standing.total_due
         if owed <= 0:
             return "nothing is due any more"
         if owed < self.policy.min_balance:
             return f"the balance is under the minimum of {self.policy.min_balance}"
         return None
 
-    def _restate(self, session: Session, message: Message, file: CaseFile, statement: Any, now: datetime) -> None:
-        step = _ladder_step(self.policy, file, message.purpose)
+    def _restate(self, session: Session, message: Message, case: Case, now: datetime) -> None:
+        """The balance moved since the sweep wrote this message: say the current one (in the
+        statement's currency), or nothing if it is unchanged there."""
+        file = load_case_files(session, [case.id or 0])[0]
+        statement = self.composer.statement(file, now.astimezone(self.policy.calendar.tz).date())
+        if statement.total == message.stated_total:
+            return
+        step = _ladder_step(self.policy, file.debtor, message.purpose)
         rendered = self.composer.reminder(file, step, statement.as_of, statement)
         before = message.stated_total
         message.subject = rendered.subject
@@ -264,7 +273,8 @@ class Dispatcher:
         record(session, file.case, "reminder_restated", now=now, actor="dispatcher",
                data={"message": message.id, "total_before": before, "total": statement.total})
 
-    def _sent(self, session: Session, message: Message, now: datetime, note: str | None = None) -> None:
+    def _sent(self, session: Session, message: Message, now: datetime, note: str | None = None,
+              into: EventBuffer | None = None) -> None:
         message.status = MessageStatus.SENT
         message.sent_at = now
         if message.case_id is None:
@@ -279,14 +289,14 @@ class Dispatcher:
             data["note"] = note
         if kind == "reminder_sent":
             case.last_contact_at = now
-        record(session, case, kind, now=now, actor="dispatcher", data=data)
+        record(session, case, kind, now=now, actor="dispatcher", data=data, into=into)
         log.info("message=%s case=%s %s on %s", message.id, message.case_id, kind, message.channel)
 
-    def _temporary(self, session: Session, message: Message, file: CaseFile | None, now: datetime,
+    def _temporary(self, session: Session, message: Message, standing: CaseStanding | None, now: datetime,
                    failure: TemporaryFailure, report: DispatchReport) -> None:
         error = str(failure)
         if message.attempts + 1 >= MAX_ATTEMPTS:
-            self._permanent(session, message, file, now, f"gave up after {MAX_ATTEMPTS} attempts: {error}", report)
+            self._permanent(session, message, standing, now, f"gave up after {MAX_ATTEMPTS} attempts: {error}", report)
             return
         # A server that says when to come back (Telegram's 429) is believed over our own backoff.
         delay = max(backoff(message.attempts), getattr(failure, "retry_after", timedelta(0)))
@@ -300,38 +310,41 @@ class Dispatcher:
         if not outbox.is_alert(message) and message.next_attempt_at is not None:
             message.next_attempt_at = self.policy.calendar.next_opening(message.next_attempt_at)
 
-    def _permanent(self, session: Session, message: Message, file: CaseFile | None, now: datetime, error: str,
-                   report: DispatchReport) -> None:
+    def _permanent(self, session: Session, message: Message, standing: CaseStanding | None, now: datetime,
+                   error: str, report: DispatchReport) -> None:
         """This channel will never deliver it: fail the row, try the next channel, else tell the owner."""
         message.status = MessageStatus.FAILED
         message.error = error
         report.failed += 1
         log.warning("message=%s case=%s failed on %s: %s", message.id, message.case_id, message.channel, error)
-        if file is None or outbox.is_alert(message):
+        if standing is None or outbox.is_alert(message):
             return
-        record(session, file.case, "reminder_failed", now=now, actor="dispatcher",
+        record(session, standing.case, "reminder_failed", now=now, actor="dispatcher",
                data={"step": message.purpose, "channel": message.channel, "message": message.id, "error": error})
         tried = {message.channel}
-        nexts = [c for c in reachable_channels(file.debtor) if c not in tried
-                 and c in _ladder_step(self.policy, file, message.purpose).channels]
+        nexts = [c for c in reachable_channels(standing.debtor) if c not in tried
+                 and c in _ladder_step(self.policy, standing.debtor, message.purpose).channels]
         if nexts:
-            self._queue_on(session, message, file, nexts[0], now)
+            self._queue_on(session, message, standing, nexts[0], now)
         else:
-            who = f"{file.debtor.ref} {file.debtor.name}"
-            queue_alert(session, self.policy.owner, Alert(AlertKind.DELIVERY_FAILED, file.case.id, who, error), now)
+            who = f"{standing.debtor.ref} {standing.debtor.name}"
+            queue_alert(session, self.policy.owner, Alert(AlertKind.DELIVERY_FAILED, standing.case.id, who, error),
+                        now)
 
-    def _queue_on(self, session: Session, failed: Message, file: CaseFile, channel: Channel, now: datetime) -> None:
-        recipient = file.debtor.email if channel is Channel.EMAIL else str(file.debtor.telegram_chat_id)
+    def _queue_on(self, session: Session, failed: Message, standing: CaseStanding, channel: Channel,
+                  now: datetime) -> None:
+        debtor = standing.debtor
+        recipient = debtor.email if channel is Channel.EMAIL else str(debtor.telegram_chat_id)
         body = failed.body or ""
         if failed.channel is Channel.EMAIL:
             body = outbox.body_for(channel, failed.subject, body)
-        queued = outbox.queue(session, case_id=file.case.id, purpose=failed.purpose, channel=channel,
+        queued = outbox.queue(session, case_id=standing.case.id, purpose=failed.purpose, channel=channel,
                               recipient=recipient, subject=failed.subject, body=body,
                               html=failed.html if channel is Channel.EMAIL else None,
                               stated_total=failed.stated_total, now=now)
         if queued is not None:
             session.flush()
-            record(session, file.case, "reminder_queued", now=now, actor="dispatcher",
+            record(session, standing.case, "reminder_queued", now=now, actor="dispatcher",
                    data={"step": failed.purpose, "channel": channel, "message": queued.id, "instead_of": failed.id})
 
 
@@ -342,12 +355,12 @@ def _debtor_label(session: Session, case_id: int) -> str:
     return f"{debtor.ref} {debtor.name}" if debtor else ""
 
 
-def _ladder_step(policy: SweepPolicy, file: CaseFile, name: str) -> LadderStep:
-    ladder = ladder_for(policy, file.debtor)
+def _ladder_step(policy: SweepPolicy, debtor: Debtor, name: str) -> LadderStep:
+    ladder = ladder_for(policy, debtor)
     return ladder.steps[min(ladder.index(name), len(ladder.steps) - 1)]
 
 
-def _previous_step(policy: SweepPolicy, file: CaseFile, name: str) -> str | None:
-    ladder = ladder_for(policy, file.debtor)
+def _previous_step(policy: SweepPolicy, debtor: Debtor, name: str) -> str | None:
+    ladder = ladder_for(policy, debtor)
     index = ladder.index(name)
     return ladder.steps[index - 1].name if 0 < index < len(ladder.steps) else None
