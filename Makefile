@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install demo test bench clean
+.PHONY: install demo test imap-server bench clean
 
 install: $(STAMP)
 
@@ -17,8 +17,20 @@ $(STAMP): pyproject.toml
 demo: install
 	$(BIN)/relance demo
 
-test: install
+test: install imap-server
 	$(BIN)/python -m pytest
+
+# The IMAP tests need Dovecot. Installed here when we can (root with apt-get); otherwise they skip, saying so.
+imap-server:
+	@if ! command -v dovecot >/dev/null 2>&1 && ! test -x /usr/sbin/dovecot; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    echo "installing dovecot-imapd for the IMAP tests"; \
+	    { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+	      dovecot-imapd >/dev/null; } || echo "could not install dovecot-imapd: the IMAP tests will be skipped"; \
+	  else \
+	    echo "dovecot not found (apt-get install dovecot-imapd, as root): the IMAP tests will be skipped"; \
+	  fi; \
+	fi
 
 bench: install
 	$(BIN)/python -m bench

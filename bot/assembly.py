@@ -10,6 +10,7 @@ from bot.config import Config, LoadedConfig, Problem, StepConfig
 from dialogs.escalation import Ladder, LadderStep, StepAction
 from dialogs.parties import Channel, Language
 from dialogs.reminders import Creditor, ReminderStep, Tone
+from dialogs.reply_decisions import ReplyRules
 from dialogs.templating import template_environment
 from scheduler.alerts import Owner
 from scheduler.calendar import BusinessCalendar
@@ -46,6 +47,12 @@ def sweep_policy(config: Config) -> SweepPolicy:
         owner=Owner(email=config.owner.email, chat_ids=tuple(telegram.owner_chat_ids) if telegram else (),
                     language=config.owner.language),
     )
+
+
+def reply_rules(config: Config) -> ReplyRules:
+    replies = config.replies
+    return ReplyRules(min_confidence=replies.min_confidence, promise_grace_days=config.policy.promise_grace_days,
+                      claim_grace_days=replies.claim_grace_days, max_promise_days=replies.max_promise_days)
 
 
 def template_problems(loaded: LoadedConfig) -> list[Problem]:

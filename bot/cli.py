@@ -12,6 +12,7 @@ from contextlib import contextmanager
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Annotated, NoReturn, Optional
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import typer
 from rich.console import Console
@@ -23,6 +24,7 @@ from bot import assembly, demo, views
 from bot.config import ConfigError, LoadedConfig
 from dialogs.parties import Channel, Language
 from dialogs.states import TransitionError
+from dialogs.understanding import understand_email
 from bot.service import build as build_service
 from bot.service import Service, run_forever
 from bot.import_report import import_progress, invoices_summary, payments_summary, report_import, run_import
@@ -348,6 +350,49 @@ def _service(loaded: LoadedConfig, engine: Engine) -> Service:
         return build_service(loaded, engine)
     except ConfigError as exc:
         _fail_config(exc)
+
+
+@app.command("replies")
+def replies_command(
+    ctx: typer.Context,
+    review: Annotated[bool, typer.Option("--review", help="Only what waits for you: unclear, unmatched, failed.")]
+    = False,
+    limit: Annotated[int, typer.Option("--limit", min=1, help="At most this many, newest first.")] = 200,
+    as_json: JsonOption = False,
+    config: ConfigOption = None,
+) -> None:
+    """Debtors' emails as relance read them: intent, confidence, and what it did or why it did not."""
+    loaded = load_config(ctx, config)
+    engine = open_database(loaded)
+    with Session(engine) as session:
+        rows = queries.replies(session, review_only=review, limit=limit)
+    company = loaded.config.company
+    views.show_replies(out, rows, as_json=as_json, language=company.language, tz=company.tz)
+
+
+@app.command("parse-reply")
+def parse_reply_command(
+    files: Annotated[list[Path], typer.Argument(help="Raw emails (.eml), as received.", show_default=False)],
+    timezone: Annotated[str, typer.Option(
+        "--timezone", help="Zone for dates in mail without a usable Date header.")] = "Europe/Paris",
+    as_json: JsonOption = False,
+) -> None:
+    """What relance understands of each email, without a database: kind, intent, date, amount, evidence."""
+    try:
+        zone = ZoneInfo(timezone)
+    except (ZoneInfoNotFoundError, ValueError):
+        _fail_usage(f"unknown time zone {timezone!r}")
+    failed = False
+    for file in files:
+        try:
+            raw = file.read_bytes()
+        except OSError as exc:
+            err.print(f"{file}: {exc.strerror or exc}", markup=False, highlight=False)
+            failed = True
+            continue
+        views.show_understanding(out, str(file), understand_email(raw, default_tz=zone), as_json=as_json)
+    if failed:
+        raise typer.Exit(EXIT_FAILED)
 
 
 @app.command("run")

@@ -101,6 +101,24 @@ class ImapConfig(_Section):
     password: SecretStr | None = None
     folder: str = "INBOX"
     processed_folder: str = ""
+    # How long a socket waits on the server before the connection counts as lost.
+    timeout_seconds: float = Field(30, gt=0)
+    # RFC 2177 §3: a server may drop a client idle for 30 minutes; re-issue IDLE well before.
+    idle_renew_seconds: float = Field(600, gt=0, le=1740)
+    # For a server without IDLE: how often to look for new mail.
+    poll_seconds: float = Field(60, gt=0)
+    # After a network error, wait reconnect_min_seconds, doubling up to reconnect_max_seconds.
+    reconnect_min_seconds: float = Field(1, gt=0)
+    reconnect_max_seconds: float = Field(300, gt=0)
+
+    @model_validator(mode="after")
+    def _consistent(self) -> ImapConfig:
+        if self.reconnect_min_seconds > self.reconnect_max_seconds:
+            raise ValueError("reconnect_min_seconds must not exceed reconnect_max_seconds")
+        # Mail moved into the folder it was read from would come back as new, again and again.
+        if self.processed_folder == self.folder:
+            raise ValueError("processed_folder must differ from folder (or be empty)")
+        return self
 
 
 class TelegramConfig(_Section):
@@ -203,6 +221,15 @@ class PolicyConfig(_Section):
         return ladders
 
 
+class RepliesConfig(_Section):
+    # Under this confidence an understood reply goes to the owner's review queue instead of acting.
+    min_confidence: float = Field(0.5, ge=0, le=1)
+    # Days reminders wait after "I have paid" or a plan request, while the owner checks.
+    claim_grace_days: int = Field(7, ge=0)
+    # A promise further away than this is for the owner to accept, not relance.
+    max_promise_days: int = Field(60, ge=1)
+
+
 class PlansConfig(_Section):
     max_installments: int = Field(6, ge=2)
     min_installment: Decimal = Field(Decimal("50.00"), gt=0)
@@ -240,6 +267,7 @@ class Config(_Section):
     owner: OwnerConfig = OwnerConfig()
     sending: SendingConfig = SendingConfig()
     policy: PolicyConfig = PolicyConfig()
+    replies: RepliesConfig = RepliesConfig()
     plans: PlansConfig = PlansConfig()
     legal: LegalConfig = LegalConfig()
     import_: ImportConfig = Field(ImportConfig(), alias="import")

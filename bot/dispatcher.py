@@ -22,11 +22,11 @@ from sqlmodel import Session
 
 from bot.delivery_errors import ChannelDown, PermanentFailure, TemporaryFailure, UnknownOutcome
 from dialogs.alerts import Alert, AlertKind
-from dialogs.escalation import LadderStep
 from dialogs.parties import Channel
 from dialogs.states import CaseState
 from scheduler.compose import Composer
 from scheduler.alerts import queue_alert
+from scheduler.failover import fail_over, ladder_step
 from scheduler.sweep import SweepPolicy, ladder_for, reachable_channels
 from storage import outbox
 from storage.case_changes import EventBuffer, record
@@ -139,7 +139,7 @@ class Dispatcher:
                     continue
                 standing = standings.get(message.case_id) if message.case_id else None
                 try:
-                    if not outbox.is_alert(message) and not self._still_warranted(
+                    if outbox.is_reminder(message) and not self._still_warranted(
                             session, message, standing, now, report):
                         continue
                     sender = await self._open(message.channel, stack, opened)
@@ -263,7 +263,7 @@ class Dispatcher:
         statement = self.composer.statement(file, now.astimezone(self.policy.calendar.tz).date())
         if statement.total == message.stated_total:
             return
-        step = _ladder_step(self.policy, file.debtor, message.purpose)
+        step = ladder_step(self.policy, file.debtor, message.purpose)
         rendered = self.composer.reminder(file, step, statement.as_of, statement)
         before = message.stated_total
         message.subject = rendered.subject
@@ -282,7 +282,8 @@ class Dispatcher:
         case = session.get(Case, message.case_id)
         if case is None:
             return
-        kind = "owner_alerted" if outbox.is_alert(message) else "reminder_sent"
+        kind = ("owner_alerted" if outbox.is_alert(message) else
+                "reminder_sent" if outbox.is_reminder(message) else "answer_sent")
         data = {"step": message.purpose, "channel": message.channel, "message": message.id,
                 "message_id": message.message_id}
         if note:
@@ -313,51 +314,19 @@ class Dispatcher:
     def _permanent(self, session: Session, message: Message, standing: CaseStanding | None, now: datetime,
                    error: str, report: DispatchReport) -> None:
         """This channel will never deliver it: fail the row, try the next channel, else tell the owner."""
-        message.status = MessageStatus.FAILED
-        message.error = error
         report.failed += 1
         log.warning("message=%s case=%s failed on %s: %s", message.id, message.case_id, message.channel, error)
-        if standing is None or outbox.is_alert(message):
+        if standing is None or not outbox.is_reminder(message):
+            message.status = MessageStatus.FAILED
+            message.error = error
             return
-        record(session, standing.case, "reminder_failed", now=now, actor="dispatcher",
-               data={"step": message.purpose, "channel": message.channel, "message": message.id, "error": error})
-        tried = {message.channel}
-        nexts = [c for c in reachable_channels(standing.debtor) if c not in tried
-                 and c in _ladder_step(self.policy, standing.debtor, message.purpose).channels]
-        if nexts:
-            self._queue_on(session, message, standing, nexts[0], now)
-        else:
-            who = f"{standing.debtor.ref} {standing.debtor.name}"
-            queue_alert(session, self.policy.owner, Alert(AlertKind.DELIVERY_FAILED, standing.case.id, who, error),
-                        now)
-
-    def _queue_on(self, session: Session, failed: Message, standing: CaseStanding, channel: Channel,
-                  now: datetime) -> None:
-        debtor = standing.debtor
-        recipient = debtor.email if channel is Channel.EMAIL else str(debtor.telegram_chat_id)
-        body = failed.body or ""
-        if failed.channel is Channel.EMAIL:
-            body = outbox.body_for(channel, failed.subject, body)
-        queued = outbox.queue(session, case_id=standing.case.id, purpose=failed.purpose, channel=channel,
-                              recipient=recipient, subject=failed.subject, body=body,
-                              html=failed.html if channel is Channel.EMAIL else None,
-                              stated_total=failed.stated_total, now=now)
-        if queued is not None:
-            session.flush()
-            record(session, standing.case, "reminder_queued", now=now, actor="dispatcher",
-                   data={"step": failed.purpose, "channel": channel, "message": queued.id, "instead_of": failed.id})
-
+        fail_over(session, self.policy, message, standing.case, standing.debtor, now, error)
 
 
 def _debtor_label(session: Session, case_id: int) -> str:
     case = session.get(Case, case_id)
     debtor = session.get(Debtor, case.debtor_id) if case else None
     return f"{debtor.ref} {debtor.name}" if debtor else ""
-
-
-def _ladder_step(policy: SweepPolicy, debtor: Debtor, name: str) -> LadderStep:
-    ladder = ladder_for(policy, debtor)
-    return ladder.steps[min(ladder.index(name), len(ladder.steps) - 1)]
 
 
 def _previous_step(policy: SweepPolicy, debtor: Debtor, name: str) -> str | None:

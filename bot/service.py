@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from email.message import Message as Email
 from email.utils import parseaddr
+from zoneinfo import ZoneInfo
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from sqlalchemy.engine import Engine
@@ -22,8 +23,14 @@ from bot import assembly
 from bot.config import ConfigError, LoadedConfig
 from bot.dispatcher import ChatSender, DispatchReport, Dispatcher, EmailBuilder, EmailSender
 from bot.email_channel import SmtpChannel, compose, new_message_id
+from bot.imap_listener import ImapListener
+from bot.replies import ReplyProcessor
 from bot.telegram_channel import TelegramChannel, quiet_http_logs
+from dialogs.alerts import Alert, AlertKind
+from scheduler.alerts import queue_alert
+from scheduler.replies import ReplyEffects
 from scheduler.sweep import SweepReport, sweep
+from storage.engine import transaction
 from storage.models import Debtor, Message
 
 log = logging.getLogger("bot.service")
@@ -41,6 +48,26 @@ class Service:
     loaded: LoadedConfig
     engine: Engine
     dispatcher: Dispatcher
+
+    def replies(self, clock: Clock) -> ReplyProcessor:
+        """What becomes of stored inbound mail (the IMAP listener hands it over; tests and the demo too)."""
+        config = self.loaded.config
+        effects = ReplyEffects(self.dispatcher.policy, assembly.reply_rules(config), self.dispatcher.composer)
+        return ReplyProcessor(self.engine, effects, ZoneInfo(config.company.timezone), clock)
+
+    def listener(self, clock: Clock) -> ImapListener | None:
+        """The inbox follower when `[imap]` is configured; a fatal error alerts the owner."""
+        if self.loaded.config.imap is None:
+            return None
+        policy = self.dispatcher.policy
+
+        async def inbox_down(reason: str) -> None:
+            with transaction(self.engine) as session:
+                queue_alert(session, policy.owner, Alert(AlertKind.INBOX_DOWN, None, "", reason), clock(),
+                            once_per=f"{clock():%Y-%m-%d}")
+
+        return ImapListener(self.loaded.config.imap, self.engine, handle=self.replies(clock).handle,
+                            on_fatal=inbox_down, clock=clock)
 
     def recover(self, now: datetime) -> DispatchReport:
         """Take over what a dead dispatcher left; only while holding the dispatcher lock."""
@@ -87,7 +114,8 @@ def email_builder(loaded: LoadedConfig) -> EmailBuilder:
             subject=message.subject or "", text=message.body or "", html=message.html,
             language=debtor.language if debtor else owner_language,
             message_id=message.message_id or new_message_id(domain), now=now,
-            reply_to=smtp.reply_to if smtp else "")
+            reply_to=smtp.reply_to if smtp else "",
+            in_reply_to=message.in_reply_to or "", references=[message.in_reply_to] if message.in_reply_to else ())
 
     return build_email
 
@@ -116,9 +144,13 @@ async def run_forever(service: Service, clock: Clock) -> None:
     every = service.loaded.config.sending.sweep_every_seconds
     scheduler.add_job(beat, "interval", seconds=every, coalesce=True, max_instances=1, next_run_time=clock())
     scheduler.start()
+    listener = service.listener(clock)
+    listening = asyncio.create_task(listener.run(stop)) if listener else None
     try:
         await stop.wait()
     finally:
         scheduler.shutdown(wait=False)
+        if listening is not None:
+            await listening
         async with running:  # let a tick under way finish: it commits as it delivers
             log.info("stopped")

@@ -23,7 +23,8 @@ from dialogs.aging import Bucket
 from dialogs.formatting import LOCALES, format_date, format_money
 from dialogs.parties import Language
 from dialogs.states import CaseState
-from storage.queries import CaseDetail, CaseSummary, EventLine, InvoiceLine, PaymentLine, Report
+from dialogs.understanding import Understanding
+from storage.queries import CaseDetail, CaseSummary, EventLine, InvoiceLine, PaymentLine, ReplyLine, Report
 
 if TYPE_CHECKING:
     from bot.service import TickReport
@@ -287,3 +288,48 @@ def show_tick(console: Console, report: TickReport, *, as_json: bool, dry_run: b
     console.print(Text(", ".join(f"{k.replace('_', ' ')} {v}" for k, v in counts.items())))
     if not dry_run:
         console.print(Text(", ".join(f"{k} {v}" for k, v in delivered.items())))
+
+
+def show_understanding(console: Console, file: str, understood: Understanding, *, as_json: bool) -> None:
+    """`relance parse-reply`: one JSON object per line, or one readable line and its evidence."""
+    if as_json:
+        console.file.write(json.dumps({"file": file, **understood.as_json()}, ensure_ascii=False) + "\n")
+        return
+    facts = understood.as_json()
+    shown = [f"{key} {facts[key]}" for key in ("promised_date", "amount", "currency", "failed_recipient",
+                                                "new_contact", "back_on") if facts[key]]
+    if understood.invoice_refs:
+        shown.append("invoices " + ", ".join(understood.invoice_refs))
+    if understood.installments:
+        shown.append(f"{len(understood.installments)} installments")
+    line = Text(f"{file}: ", style="bold")
+    line.append(f"{understood.intent} ({understood.confidence:.2f})")
+    if shown:
+        line.append(" — " + ", ".join(shown))
+    console.print(line)
+    for phrase in understood.evidence:
+        console.print(Text(f"    « {phrase} »"))
+
+
+def show_replies(console: Console, rows: Sequence[ReplyLine], *, as_json: bool, language: Language,
+                 tz: tzinfo) -> None:
+    """`relance replies`: inbound mail, what was understood and what was done."""
+    if as_json:
+        _print_json(console, [{
+            "message": r.message, "received_at": _iso_at(r.received_at, tz), "sender": r.sender, "subject": r.subject,
+            "status": r.status.value, "case": r.case_id, "debtor": r.debtor_ref, "kind": r.kind, "intent": r.intent,
+            "confidence": r.confidence, "action": r.action, "reason": r.reason, "needs_review": r.needs_review,
+            "error": r.error} for r in rows])
+        return
+    if not rows:
+        console.print("No replies.", markup=False, highlight=False)
+        return
+    columns = (Col("Msg", right=True), Col("Received"), Col("From"), Col("Subject", wraps=True), Col("Case"),
+               Col("Intent"), Col("Conf.", right=True), Col("Done", wraps=True))
+    _print_table(console, _table(None, columns, [
+        (str(r.message), _datetime(r.received_at, language, tz), r.sender or NONE, r.subject or NONE,
+         f"{r.case_id} {r.debtor_ref or ''}".strip() if r.case_id else NONE, r.intent or NONE,
+         f"{r.confidence:.2f}" if r.confidence is not None else NONE,
+         f"error: {r.error}" if r.error else (f"{r.action}: {r.reason}" if r.action else r.status.value))
+        for r in rows
+    ]))

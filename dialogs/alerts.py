@@ -14,6 +14,13 @@ class AlertKind(StrEnum):
     DELIVERY_FAILED = "delivery_failed"
     CHANNEL_DOWN = "channel_down"
     UNCONFIRMED = "unconfirmed"
+    DISPUTE = "dispute"
+    PAYMENT_CLAIMED = "payment_claimed"
+    PLAN_REQUEST = "plan_request"
+    WRONG_CONTACT = "wrong_contact"
+    BOUNCED = "bounced"
+    REPLY_REVIEW = "reply_review"
+    INBOX_DOWN = "inbox_down"
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,6 +38,13 @@ _SUBJECTS = {
         AlertKind.DELIVERY_FAILED: "Dossier {case} ({debtor}) : relance non délivrée",
         AlertKind.CHANNEL_DOWN: "relance : envoi interrompu",
         AlertKind.UNCONFIRMED: "Dossier {case} ({debtor}) : envoi non confirmé",
+        AlertKind.DISPUTE: "Dossier {case} ({debtor}) : facture contestée",
+        AlertKind.PAYMENT_CLAIMED: "Dossier {case} ({debtor}) : paiement annoncé, à vérifier",
+        AlertKind.PLAN_REQUEST: "Dossier {case} ({debtor}) : demande d'échéancier",
+        AlertKind.WRONG_CONTACT: "Dossier {case} ({debtor}) : mauvais interlocuteur",
+        AlertKind.BOUNCED: "Dossier {case} ({debtor}) : adresse e-mail en échec",
+        AlertKind.REPLY_REVIEW: "Réponse à examiner : {debtor}",
+        AlertKind.INBOX_DOWN: "relance : lecture des réponses arrêtée",
     },
     Language.EN: {
         AlertKind.FORMAL_NOTICE: "Case {case} ({debtor}): formal notice to decide",
@@ -38,6 +52,13 @@ _SUBJECTS = {
         AlertKind.DELIVERY_FAILED: "Case {case} ({debtor}): reminder not delivered",
         AlertKind.CHANNEL_DOWN: "relance: sending interrupted",
         AlertKind.UNCONFIRMED: "Case {case} ({debtor}): delivery unconfirmed",
+        AlertKind.DISPUTE: "Case {case} ({debtor}): invoice disputed",
+        AlertKind.PAYMENT_CLAIMED: "Case {case} ({debtor}): payment claimed, to check",
+        AlertKind.PLAN_REQUEST: "Case {case} ({debtor}): payment plan requested",
+        AlertKind.WRONG_CONTACT: "Case {case} ({debtor}): wrong contact",
+        AlertKind.BOUNCED: "Case {case} ({debtor}): email address bounced",
+        AlertKind.REPLY_REVIEW: "Reply to review: {debtor}",
+        AlertKind.INBOX_DOWN: "relance: reading replies has stopped",
     },
 }
 _BODIES = {
@@ -52,6 +73,20 @@ _BODIES = {
         AlertKind.UNCONFIRMED: "relance s'est arrêté pendant l'envoi de ce message, après son dernier "
                                "enregistrement. Il est compté comme envoyé, mais sa réception n'est pas "
                                "confirmée : en cas de doute, vérifiez auprès du débiteur.",
+        AlertKind.DISPUTE: "Le débiteur conteste. Les relances sont suspendues pour les factures concernées "
+                           "jusqu'à votre décision. Son message :",
+        AlertKind.PAYMENT_CLAIMED: "Le débiteur affirme avoir payé. Les relances attendent quelques jours : "
+                                   "vérifiez le paiement et importez-le. Son message :",
+        AlertKind.PLAN_REQUEST: "Le débiteur demande à payer en plusieurs fois. Les relances attendent votre "
+                                "réponse. Son message :",
+        AlertKind.WRONG_CONTACT: "Le destinataire des relances dit ne pas être le bon interlocuteur. Les "
+                                 "relances attendent : mettez à jour le contact. Son message :",
+        AlertKind.BOUNCED: "Une relance n'a pas pu être remise : l'adresse est marquée invalide et le canal "
+                           "suivant est essayé s'il existe.",
+        AlertKind.REPLY_REVIEW: "relance n'a pas pu décider seul de la suite à donner à ce message ; rien "
+                                "n'a été fait. Le message :",
+        AlertKind.INBOX_DOWN: "La lecture de la boîte de réception s'est arrêtée sur une erreur qu'il faut "
+                              "corriger (identifiants, dossier). Les réponses des débiteurs attendent.",
     },
     Language.EN: {
         AlertKind.FORMAL_NOTICE: "The amicable reminders have failed. The case awaits your decision on "
@@ -63,6 +98,20 @@ _BODIES = {
         AlertKind.UNCONFIRMED: "relance stopped while sending this message, after recording it as going out. "
                                "It counts as sent but its receipt is unconfirmed: if in doubt, check with "
                                "the debtor.",
+        AlertKind.DISPUTE: "The debtor disputes. Reminders are suspended for the invoices concerned until you "
+                           "decide. Their message:",
+        AlertKind.PAYMENT_CLAIMED: "The debtor says they have paid. Reminders wait a few days: check the payment "
+                                   "and import it. Their message:",
+        AlertKind.PLAN_REQUEST: "The debtor asks to pay in installments. Reminders wait for your answer. "
+                                "Their message:",
+        AlertKind.WRONG_CONTACT: "The recipient of the reminders says they are the wrong contact. Reminders "
+                                 "wait: update the contact. Their message:",
+        AlertKind.BOUNCED: "A reminder could not be delivered: the address is marked invalid and the next "
+                           "channel is tried if there is one.",
+        AlertKind.REPLY_REVIEW: "relance could not decide alone what to do with this message; nothing was "
+                                "done. The message:",
+        AlertKind.INBOX_DOWN: "Reading the inbox has stopped on an error that needs fixing (credentials, "
+                              "folder). Debtors' replies are waiting.",
     },
 }
 

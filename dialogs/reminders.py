@@ -152,14 +152,15 @@ def render_reminder(
         "legal": late_charges(statement, step=step, debtor=debtor, rate_percent=late_interest_rate),
         "pay_by": pay_by,
     }
-    subject, text, html = (_render(env, debtor.language, step.template, part, context) for part in ("subject", "txt", "html"))
-    message = RenderedMessage(subject=_one_line(subject), text=_tidy(text), html=html.strip() + "\n")
+    subject, text, html = (render_part(env, debtor.language, step.template, part, context)
+                           for part in ("subject", "txt", "html"))
+    message = RenderedMessage(subject=one_line(subject), text=_tidy(text), html=html.strip() + "\n")
     if debtor.kind is DebtorKind.CONSUMER:
         _refuse_fees(message, _data_values(statement, debtor, creditor, reference, chat_link))
     return message
 
 
-def _render(env: Environment, language: Language, template: str, part: str, context: dict[str, object]) -> str:
+def render_part(env: Environment, language: Language, template: str, part: str, context: dict[str, object]) -> str:
     name = f"{language}/{template}.{part}.j2"
     try:
         return env.get_template(name).render(context)
@@ -167,7 +168,7 @@ def _render(env: Environment, language: Language, template: str, part: str, cont
         raise ReminderTemplateError(f"no template {exc.name} (from {name}) in the override folder or built in") from exc
 
 
-def _one_line(subject: str) -> str:
+def one_line(subject: str) -> str:
     # A line break in a header value would start a new header (a firm name could carry one);
     # no-break spaces inside amounts are kept.
     return re.sub(r" {2,}", " ", " ".join(part.strip() for part in subject.splitlines() if part.strip()))

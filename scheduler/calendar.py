@@ -79,7 +79,10 @@ class BusinessCalendar:
         `min_days` calendar days later, at least the next day (one contact per local day); None if never."""
         if last_contact is None:
             return None
-        day = self._local(last_contact).date() + timedelta(days=max(min_days, 1))
+        return self.day_start(self._local(last_contact).date() + timedelta(days=max(min_days, 1)))
+
+    def day_start(self, day: date) -> datetime:
+        """The first instant (UTC) of `day` on the firm's wall clock."""
         return self._first_instant(day, time(0))
 
     def next_send_time(self, due_at: datetime, last_contact: datetime | None, min_days: int) -> datetime:

@@ -172,6 +172,7 @@ class Message(SQLModel, table=True):
     message_id: str | None = Field(default=None, max_length=998, index=True)
     recipient: str | None = Field(default=None, max_length=320)
     sender: str | None = Field(default=None, max_length=320)
+    in_reply_to: str | None = Field(default=None, max_length=998)  # an answer threads under the debtor's mail
     mailbox: str | None = Field(default=None, max_length=400)
     uidvalidity: int | None = Field(default=None, sa_type=BigInteger)
     uid: int | None = Field(default=None, sa_type=BigInteger)

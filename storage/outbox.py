@@ -21,8 +21,17 @@ from storage.models import Direction, Message, MessageStatus
 ALERT = "alert:"  # the purpose of an owner alert starts so: no stop rule, no sending window for it
 
 
+# The purpose of an answer to something the debtor wrote (a promise confirmed, say): it goes in the
+# sending window, but no stop rule holds it back — a promised case is exactly where it is due.
+ANSWER = "answer:"
+
+
 def is_alert(message: Message) -> bool:
     return message.purpose.startswith(ALERT)
+
+
+def is_reminder(message: Message) -> bool:
+    return not message.purpose.startswith((ALERT, ANSWER))
 
 
 def body_for(channel: Channel, subject: str | None, text: str) -> str:

@@ -19,7 +19,7 @@ from sqlmodel import Session, col, select
 
 from dialogs.aging import Bucket, bucket, days_overdue, dso
 from dialogs.states import CaseState
-from storage.models import Case, Debtor, Event, Invoice, Payment
+from storage.models import Case, Debtor, Event, Invoice, Message, MessageStatus, Payment, Reply
 from storage.types import Money
 
 DSO_PERIOD_DAYS = 90
@@ -129,6 +129,39 @@ class Report:
     dso_period_days: int
     currencies: tuple[CurrencyAging, ...]
     states: tuple[StateTotal, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class ReplyLine:
+    message: int
+    received_at: datetime
+    sender: str | None
+    subject: str | None
+    status: MessageStatus
+    case_id: int | None
+    debtor_ref: str | None
+    kind: str | None
+    intent: str | None
+    confidence: float | None
+    action: str | None
+    reason: str | None
+    needs_review: bool
+    error: str | None
+
+
+def replies(session: Session, *, review_only: bool = False, limit: int = 200) -> list[ReplyLine]:
+    """Inbound mail, newest first, with what was understood and done; `review_only`: what waits for
+    the owner (replies relance would not act on, and messages it could not process)."""
+    query = (select(Message, Reply, Debtor.ref).outerjoin(Reply, col(Reply.message_id) == Message.id)
+             .outerjoin(Case, col(Case.id) == Message.case_id).outerjoin(Debtor, col(Debtor.id) == Case.debtor_id)
+             .where(Message.direction == "in").order_by(col(Message.id).desc()).limit(limit))
+    if review_only:
+        query = query.where(or_(col(Reply.needs_review) == True, Message.status == MessageStatus.ERROR))  # noqa: E712
+    return [ReplyLine(m.id or 0, m.created_at, m.sender, m.subject, m.status, m.case_id, ref,
+                      r.kind if r else None, r.intent if r else None, r.confidence if r else None,
+                      r.details.get("action") if r else None, r.details.get("reason") if r else None,
+                      bool(r and r.needs_review) or m.status is MessageStatus.ERROR, m.error)
+            for m, r, ref in session.exec(query)]
 
 
 def case_summaries(session: Session, *, today: date, include_closed: bool = False) -> list[CaseSummary]:

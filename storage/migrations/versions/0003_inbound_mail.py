@@ -47,6 +47,7 @@ def upgrade() -> None:
 
     with op.batch_alter_table('message', schema=None) as batch_op:
         batch_op.add_column(sa.Column('sender', sa.String(length=320), nullable=True))
+        batch_op.add_column(sa.Column('in_reply_to', sa.String(length=998), nullable=True))
         batch_op.add_column(sa.Column('mailbox', sa.String(length=400), nullable=True))
         batch_op.add_column(sa.Column('uidvalidity', sa.BigInteger(), nullable=True))
         batch_op.add_column(sa.Column('uid', sa.BigInteger(), nullable=True))
@@ -61,6 +62,7 @@ def downgrade() -> None:
         batch_op.drop_column('uid')
         batch_op.drop_column('uidvalidity')
         batch_op.drop_column('mailbox')
+        batch_op.drop_column('in_reply_to')
         batch_op.drop_column('sender')
 
     with op.batch_alter_table('reply', schema=None) as batch_op:

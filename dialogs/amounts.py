@@ -1,0 +1,126 @@
+"""Sums of money written in prose ("1 250,50 €", "€1,250.50", "500 balles", "3 x 400 €"), each with
+the role its words give it: a sum, one installment of several, a debt owed, or a company's capital.
+
+The span is found first and read with money.parse_amount: price-parser on a whole sentence takes its
+first number, whatever it is (TESTING.md).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from decimal import Decimal
+from enum import StrEnum
+
+from dialogs.dates import NUMBER_WORDS, number_value
+from dialogs.folding import fold
+from dialogs.money import AmountError, parse_amount
+
+
+class MoneyRole(StrEnum):
+    SUM = "sum"                  # a sum paid, promised or disputed
+    OWED = "owed"                # "les 2 000 € dus": what the debt is, not what is offered
+    INSTALLMENT = "installment"  # one of several: "3 x 400 €", "400 € par mois"
+    CAPITAL = "capital"          # "SARL au capital de 10 000 €": a signature, never a payment
+    LIMIT = "limit"              # "invoices over $1,000 need two signatures": a threshold, not a sum
+
+
+@dataclass(frozen=True, slots=True)
+class MoneyMention:
+    start: int
+    end: int
+    value: Decimal
+    currency: str | None
+    role: MoneyRole
+    # How many installments of this amount the words say: 3 in "3 x 400 €"; None when unsaid.
+    count: int | None = None
+
+
+_CURRENCIES = {"€": "EUR", "eur": "EUR", "euro": "EUR", "euros": "EUR", "balles": "EUR",
+               "£": "GBP", "gbp": "GBP", "livre": "GBP", "livres": "GBP", "pound": "GBP", "pounds": "GBP",
+               "$": "USD", "usd": "USD", "us$": "USD", "dollar": "USD", "dollars": "USD"}
+# Thousands grouped by spaces, dots or commas, or a plain number, with up to two decimals.
+_NUM = r"\d{1,3}(?:[ .,]\d{3})+(?:[.,]\d{1,2})?(?!\d)|\d+(?:[.,]\d{1,2})?(?!\d)"
+_CUR_AFTER = r"€|eur(?:os?)?\b|balles\b|£|gbp\b|livres?(?:\s+sterling)?\b|pounds?\b|\$|usd\b|dollars?\b"
+_MONEY = re.compile(
+    r"(?<![\w.,/-])(?:(?P<before>€|£|us\$|\$|eur\b|gbp\b|usd\b)\s?(?P<n1>" + _NUM + r")"
+    r"|(?P<n2>" + _NUM + r")\s?(?P<after>" + _CUR_AFTER + r"))")
+# A bare number is money only right after a verb or noun of paying: "je peux verser 500 vendredi".
+_BARE = re.compile(
+    r"\b(?:payer|paierai|paierons|paie|paye|payerai|regler|reglerai|reglerons|verser|verserai|verserons|"
+    r"virer|virerai|vire|regle|verse|pay|paid|send|sent|transfer|transferred|wire|wired|montant|somme|"
+    r"amount|sum|total|acompte|deposit)\s+(?:(?:vous|you|les|the|un|une|a|an|de|of|d'|l'|du|seulement|only|"
+    r"deja|already)\s*)*(?<![\w.,/-])(?P<n3>" + _NUM + r")"
+    r"(?!\s*(?:jours?|days?|fois|x\b|mois|months?|semaines?|weeks?|%|/|h\b|heures?|ans|years?|[.,]\d))")
+
+_COUNT = r"(?P<count>\d{1,2}|" + "|".join(re.escape(w) for w in NUMBER_WORDS if " " not in w) + r")"
+_TIMES_BEFORE = re.compile(_COUNT + r"\s*(?:x|fois|×|\*)\s*(?:de\s+)?$")
+# Plural nouns only ("payment of USD 2,000" is one sum), and "mensualité", always one of several.
+_INSTALLMENTS_OF = re.compile(_COUNT + r"?\s*(?:mensualites?|versements|echeances|paiements|prelevements|"
+                              r"installments?|instalments?|payments|traites)\s+(?:mensuel(?:le)?s?\s+|monthly\s+)?"
+                              r"(?:de|of)\s+(?:environ\s+|about\s+)?$")
+_PER_PERIOD_AFTER = re.compile(r"^\s*(?:/\s*|par\s+|per\s+|a\s+|an?\s+|chaque\s+|each\s+|every\s+|tous\s+les\s+)"
+                               r"(?:mois|month|semaine|week|trimestre|quarter)\b|^\s*(?:mensuels?|monthly|weekly)\b")
+_CAPITAL_BEFORE = re.compile(r"\bcapital\b[^.\n]{0,25}$")
+_LIMIT_BEFORE = re.compile(r"\b(?:over|above|under|below|exceeding|more\s+than|less\s+than|up\s+to|plus\s+de|"
+                           r"moins\s+de|au-dessus\s+de|au-dela\s+de|en\s+dessous\s+de|superieure?s?\s+a|"
+                           r"inferieure?s?\s+a|jusqu'a)\s*$")
+_OWED_AFTER = re.compile(r"^\s*(?:dus?\b|dues?\b|owed\b|owing\b|outstanding\b|restants?\b|impayes?\b|"
+                         r"qui\s+(?:restent|reste)\b|que\s+(?:je|nous)\s+(?:vous\s+)?(?:dois|devons)\b)")
+_OWED_BEFORE = re.compile(r"(?:\b(?:dois|devons|owe|doit|devez|reclamez|claim|total\s+de|total\s+of|montant\s+"
+                          r"total\s+de|sur\s+les|out\s+of\s+the|sur\s+un\s+total\s+de)\s+(?:les\s+|the\s+|vous\s+|"
+                          r"you\s+)*)$")
+
+
+def _value(number: str) -> Decimal | None:
+    try:
+        return parse_amount(number)
+    except AmountError:
+        # "1,250 €" or "1.250 €": a sum in a reply is never a euro and a quarter; it is thousands.
+        compact = number.replace(" ", "")
+        if re.fullmatch(r"\d{1,3}[.,]\d{3}", compact):
+            return Decimal(compact.replace(",", "").replace(".", ""))
+        return None
+
+
+def _role(folded: str, start: int, end: int) -> tuple[MoneyRole, int | None]:
+    before, after = folded[max(0, start - 40):start], folded[end:end + 30]
+    if _CAPITAL_BEFORE.search(before):
+        return MoneyRole.CAPITAL, None
+    if _LIMIT_BEFORE.search(before):
+        return MoneyRole.LIMIT, None
+    times = _TIMES_BEFORE.search(before) or _INSTALLMENTS_OF.search(before)
+    if times:
+        return MoneyRole.INSTALLMENT, number_value(times["count"]) if times["count"] else None
+    if _PER_PERIOD_AFTER.match(after):
+        return MoneyRole.INSTALLMENT, None
+    if _OWED_AFTER.match(after) or _OWED_BEFORE.search(before):
+        return MoneyRole.OWED, None
+    return MoneyRole.SUM, None
+
+
+def find_amounts(text: str) -> list[MoneyMention]:
+    """Every sum of money in `text`, in reading order."""
+    folded = fold(text)
+    found: list[MoneyMention] = []
+    taken: list[tuple[int, int]] = []
+    for m in _MONEY.finditer(folded):
+        number = m["n1"] or m["n2"]
+        value = _value(number)
+        if value is None or value == 0:
+            continue
+        symbol = (m["before"] or m["after"]).split()[0]
+        role, count = _role(folded, m.start(), m.end())
+        found.append(MoneyMention(m.start(), m.end(), value, _CURRENCIES.get(symbol, "EUR"), role, count))
+        taken.append((m.start(), m.end()))
+    for m in _BARE.finditer(folded):
+        start, end = m.span("n3")
+        if any(s <= start < e for s, e in taken):
+            continue
+        value = _value(m["n3"])
+        if value is None or value < 10:  # "payer les 2" is a count of invoices, not a sum
+            continue
+        role, count = _role(folded, start, end)
+        found.append(MoneyMention(start, end, value, None, role, count))
+    found.sort(key=lambda f: f.start)
+    return found

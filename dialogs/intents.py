@@ -1,0 +1,299 @@
+"""What a debtor's words mean: rule tables, French and English, scored into one intent with its evidence.
+
+A new phrasing is one line in RULES (and one test). Patterns run on folded text (lower case, no
+accents, plain apostrophes). A negatable rule is dropped when its clause is negated just before it
+("je n'ai pas encore payé", "I don't dispute"); rules whose meaning is a negation are not negatable.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+from enum import StrEnum
+
+from dialogs.wordregex import WordRegex
+
+
+class Intent(StrEnum):
+    PROMISE_TO_PAY = "promise_to_pay"
+    ALREADY_PAID = "already_paid"
+    DISPUTE = "dispute"
+    PAYMENT_PLAN_REQUEST = "payment_plan_request"
+    WRONG_CONTACT = "wrong_contact"
+    OTHER = "other"
+    AUTO_REPLY = "auto_reply"
+    BOUNCE = "bounce"
+
+
+@dataclass(frozen=True, slots=True)
+class Rule:
+    intent: Intent
+    weight: float
+    pattern: WordRegex
+    negatable: bool
+
+
+_P, _A, _D, _L, _W = (Intent.PROMISE_TO_PAY, Intent.ALREADY_PAID, Intent.DISPUTE, Intent.PAYMENT_PLAN_REQUEST,
+                      Intent.WRONG_CONTACT)
+_NEG = False  # marks a rule whose own words are a negation
+_PAY_FUTURE = (r"paierai|paierons|payerai|payerons|reglerai|reglerons|verserai|verserons|virerai|virerons|"
+               r"enverrai|enverrons|ferai|ferons|procederai|procederons|effectuerai|effectuerons|solderai|"
+               r"solderons|regulariserai|regulariserons|lancerai|lancerons|passerai|passerons")
+_PAY_INFINITIVE = r"payer|regler|verser|virer|envoyer|faire|proceder|effectuer|solder|regulariser|lancer|passer"
+_PAID = (r"paye|regle|vire|verse|solde|envoye|effectue|fait|procede|emis|transfere|adresse|poste|"
+         r"lance|execute|regularise|acquitte|preleve")
+_NUMBER_WORD = r"\d{1,2}|deux|trois|quatre|cinq|six|sept|huit|neuf|dix|douze|two|three|four|five|six|ten|twelve"
+
+# (intent, weight, pattern, negatable?)
+_TABLE: list[tuple[Intent, float, str] | tuple[Intent, float, str, bool]] = [
+    # ---- promise to pay: a commitment, usually with a date
+    (_P, 2, r"\b(?:je|j'|nous|on)\s*(?:vous\s+|le\s+|la\s+|les\s+|l'|vous\s+le\s+|vous\s+la\s+)?"
+            r"(?:" + _PAY_FUTURE + r")\b"),
+    (_P, 2, r"\b(?:je|nous|on)\s+(?:vais|allons|va)\s+(?:vous\s+|le\s+|la\s+|les\s+|l')?"
+            r"(?:" + _PAY_INFINITIVE + r")\b"),
+    (_P, 1.5, r"\b(?:je|nous)\s+(?:vous\s+)?(?:regle|reglons|paie|paye|payons|vire|virons|verse|versons)\b"),
+    (_P, 1.5, r"\b(?:je|nous)\s+(?:vous\s+)?(?:fais|faisons|lance|lancons|passe|envoie|envoyons|programme|effectue)\s+"
+              r"(?:le|un|mon|notre|ce|les|des)\s+(?:virements?|paiements?|reglements?|cheques?|versements?|necessaire)\b"),
+    (_P, 2, r"\b(?:confirm\w*|garanti\w*)\s+(?:le|un|notre|mon|votre)\s+(?:reglement|paiement|virement|versement)\b"),
+    # A payment named with a future date is a promise; the date's bonus does the rest.
+    (_P, 0.5, r"\b(?:paiement|reglement|virement|versement|payment|transfer|wire)\b"),
+    (_P, 2, r"\b(?:paiement|reglement|virement|versement|solde|cheque|facture|somme|montant)\b[^.;!?\n]{0,40}?"
+            r"\b(?:sera|seront|interviendra|partira|arrivera|sera\s+fait|est\s+(?:prevu|programme|planifie)e?|"
+            r"sont\s+prevus)\b"),
+    (_P, 2, r"\bvous\s+(?:recevrez|aurez|serez\s+(?:regles?|payes?)|devriez\s+recevoir)\b"),
+    (_P, 2, r"\b(?:je\s+m'engage|nous\s+nous\s+engageons)\b"),
+    (_P, 1.5, r"\b(?:je|nous)\s+(?:peux|pouvons|pourrai|pourrons|pourrais|pourrions)\s+(?:vous\s+)?(?:"
+              + _PAY_INFINITIVE + r")\b"),
+    (_P, 1.5, r"\b(?:prevu|programme|planifie)e?\s+(?:pour|le|ce|d'ici)\b"),
+    (_P, 1.5, r"\b(?:je|nous)\s+(?:m'en\s+occupe|nous\s+en\s+occupons|fais\s+le\s+necessaire|regularise|"
+              r"regularisons)\b"),
+    (_P, 1, r"\bsans\s+faute\b|\bau\s+plus\s+tard\b|\bpas\s+avant\b"),
+    (_P, 2, r"\b(?:i|we)\s*(?:will|'ll|shall|am\s+going\s+to|are\s+going\s+to|intend\s+to|plan\s+to|can|could|"
+            r"'m\s+going\s+to|'re\s+going\s+to)\s+(?:\w+\s+)?(?:pay|settle|transfer|send|wire|clear|make|process|"
+            r"arrange|release|authori[sz]e|have\s+(?:the\s+)?(?:payment|money|funds)|get\s+(?:the\s+)?(?:payment|"
+            r"money|funds)|get\s+(?:it|this|that)\s+(?:sorted|paid|settled|done|cleared)|sort\s+(?:it|this)\s+out)\b"),
+    (_P, 2, r"\b(?:will|'ll)\s+(?:go\s+out|be\s+(?:paid|sent|settled|transferred|processed|released|made|wired|"
+            r"cleared|with\s+you))\b"),
+    (_P, 2, r"\b(?:payment|transfer|money|funds|it|cheque|check|wire)\s+(?:goes|is\s+going|leaves|is\s+being\s+sent|"
+            r"gets\s+sent)\b"),
+    (_P, 2, r"\b(?:payment|transfer|remittance|balance|invoice|money|funds|amount)\b[^.;!?\n]{0,40}?\b(?:will\s+be|"
+            r"is\s+(?:scheduled|planned|booked)|should\s+(?:be|reach|arrive|clear)|'ll\s+be|will\s+(?:reach|arrive|"
+            r"clear|go\s+out))\b"),
+    (_P, 2, r"\byou\s*(?:will|'ll|should)\s+(?:receive|have|get|see)\b"),
+    (_P, 2, r"\b(?:i|we)\s+(?:promise|commit|undertake)\b"),
+    (_P, 1.5, r"\b(?:scheduled|planned|booked)\s+(?:for|on)\b|\b(?:i|we)\s*(?:'m|'re|am|are)\s+paying\b"),
+    (_P, 1, r"\bat\s+the\s+latest\b|\bwithout\s+fail\b"),
+    # ---- already paid
+    (_A, 3, r"\b(?:j'ai|nous\s+avons|on\s+a|j'avais|nous\s+avions|(?:je|nous)\s+(?:vous|l'|les|lui|leur)\s*"
+            r"(?:ai|avons|avions|avais))\s+(?:deja\s+|bien\s+|pourtant\s+|effectivement\s+|"
+            r"tout\s+|integralement\s+)*(?:" + _PAID + r")e?s?\b"),
+    (_A, 3, r"\b(?:a|ont|avait|avaient)\s+(?:deja\s+|bien\s+)?ete\s+(?:" + _PAID + r"|debite)e?s?\b"),
+    (_A, 2.5, r"\b(?:est|sont)\s+(?:deja\s+|bien\s+)?(?:payee?s?|reglee?s?|soldee?s?|acquittee?s?)\b"),
+    (_A, 3, r"\bdeja\s+(?:ete\s+)?(?:payee?s?|reglee?s?|viree?s?|versee?s?|soldee?s?)\b"),
+    (_A, 2.5, r"\b(?:virement|paiement|reglement|cheque|versement)\s+(?:a\s+ete\s+|est\s+|bien\s+)?(?:effectue|emis|"
+              r"envoye|parti|passe|fait|execute|poste|debite)\b"),
+    (_A, 2, r"\b(?:justificatif|preuve|avis|confirmation|copie|capture)\s+(?:de|du)\s+(?:virement|paiement|"
+            r"reglement|l'ordre\s+de\s+virement)\b"),
+    (_A, 2, r"\bc'est\s+(?:deja\s+)?(?:regle|paye)\b"),
+    # A sentence that opens on the participle: "Réglé le 3 décembre", "Paid yesterday".
+    (_A, 2.5, r"(?:^|[.!?:]\s+|\n)\s*(?:deja\s+|already\s+)?(?:reglee?s?|payee?s?|viree?s?|versee?s?|soldee?s?|"
+              r"paid|settled|transferred|wired)\b"),
+    (_A, 2.5, r"\bpaid\s+(?:yesterday|last\s+\w+|this\s+morning|on\s+\w+|in\s+full)\b|\bshould\s+have\s+(?:cleared|"
+              r"arrived|reached\s+you|landed|been\s+received)\b"),
+    (_A, 2, r"\bvous\s+(?:avez|auriez)\s+(?:du|deja|bien)\s+(?:recevoir|recu)\b"),
+    (_A, 3, r"\b(?:i|we)\s*(?:have|'ve|had|'d)?\s*(?:already\s+)?(?:paid|settled|transferred|wired|cleared|"
+            r"sent\s+(?:the\s+|you\s+the\s+|you\s+a\s+|a\s+)?(?:payment|money|funds|transfer|cheque|check|wire|bacs)|"
+            r"made\s+(?:the\s+|a\s+)?payment)\b"),
+    (_A, 2.5, r"\b(?:payment|transfer|invoice|balance|amount|it|this|that|bill|cheque|check)\b[^.;!?\n]{0,30}?"
+              r"\b(?:has|have|was|were)\s+"
+              r"(?:already\s+)?(?:been\s+)?(?:paid|settled|transferred|made|cleared|processed|sent)\b"),
+    (_A, 3, r"\balready\s+(?:been\s+)?(?:paid|settled)\b"),
+    (_A, 2, r"\b(?:proof|confirmation|evidence)\s+of\s+(?:payment|transfer)\b|\bremittance\s+advice\b"),
+    (_A, 2, r"\byou\s+should\s+have\s+received\b"),
+    (_A, 2.5, r"\bincluded\s+in\b[^.;!?\n]{0,30}\bpayment|\binclus\w*\s+dans\b[^.;!?\n]{0,30}\b(?:virement|paiement|"
+              r"reglement)"),
+    # ---- dispute
+    (_D, 3, r"\b(?:je|nous)\s+(?:contestons|conteste)\b"),
+    (_D, 2, r"\bcontest(?:ation|e|ee|ons|er|able)s?\b"),
+    (_D, 2.5, r"\blitiges?\b|\breclamation\b"),
+    (_D, 3, r"\b(?:facture|montant|somme|prix|tarif|calcul|quantite|total)s?\b[^.;!?\n]{0,30}?\b(?:est\s+|sont\s+)?"
+            r"(?:erronee?s?|incorrecte?s?|inexacte?s?|fausse?s?|faux)\b"),
+    (_D, 3, r"\berreurs?\s+(?:de|sur|dans)\s+(?:la\s+|le\s+|votre\s+|cette\s+|vos\s+)?(?:facture|facturation|montant|"
+            r"calcul|prix|quantite|tarif)"),
+    (_D, 3, r"\b(?:jamais|pas)\s+(?:ete\s+)?(?:commandee?s?|livree?s?|recu\s+(?:la|les|le|vos|votre)\s+(?:marchandise|"
+            r"livraison|commande|colis|materiel|produit|prestation|travaux|pieces?))", _NEG),
+    (_D, 3, r"\b(?:travaux|travail|prestation|chantier|intervention|livraison|commande|produit|marchandise|service|"
+            r"installation|reparation)s?\b[^.;!?\n]{0,40}?\b(?:pas|jamais|non)\s+(?:ete\s+|encore\s+)?(?:termine|"
+            r"realise|effectue|fait|livre|conforme|fini|acheve)e?s?\b", _NEG),
+    (_D, 3, r"\b(?:defectueu(?:x|se)s?|malfacons?|non[\s-]conformes?|pas\s+conformes?|endommagee?s?|abimee?s?|"
+            r"inachevee?s?)\b"),
+    (_D, 3, r"\b(?:trop|deux\s+fois)\s+factur|\bdouble\s+facturation\b|\bfacturee?s?\s+(?:en\s+double|deux\s+fois)\b"),
+    (_D, 3, r"\bne\s+(?:vous\s+)?(?:dois|devons|doit)\s+rien\b|\bpas\s+redevables?\b", _NEG),
+    (_D, 3, r"\b(?:refuse|refusons)\s+de\s+(?:payer|regler)\b|\bne\s+(?:paierai|paierons|reglerai|reglerons|payerai)"
+            r"\s+pas\b|\bpas\s+question\s+de\s+(?:payer|regler)\b", _NEG),
+    (_D, 2.5, r"\bpas\s+d'accord\s+(?:avec|sur)\b|\bdesaccord\b", _NEG),
+    (_D, 1.5, r"\b(?:un|d'un|votre|notre|cet)\s+avoir\b"),
+    (_D, 3, r"\b(?:reediter|rectifier|corriger|modifier|refaire|annuler)\s+(?:la|cette|votre)\s+facture\b|"
+            r"\bla\s+(?:reediter|rectifier|corriger)\b|\bfactures?\s+(?:rectificative|corrigee|modifiee)s?\b"),
+    (_D, 3, r"\b(?:suspend\w*|bloqu\w*|retenons|retiens)\s+(?:tout\s+|le\s+|notre\s+)?(?:paiement|reglement)\b|"
+            r"\b(?:withhold\w*|holding)\s+(?:the\s+|any\s+|all\s+)?payment\b|\bpas\s+de\s+livraison\b"),
+    (_D, 2, r"\b(?:infiltrations?|fuites?|malfa\w+|vices?\s+caches?|defauts?|mandate\s+un\s+expert|expertise)\b"),
+    (_D, 2, r"\battend\w*\s+(?:toujours\s+|encore\s+)?(?:la\s+)?(?:livraison|marchandise|commande)\b|"
+            r"\bet\s+non\s+\d+|\bstill\s+(?:waiting|not\s+received)\b"),
+    (_D, 2, r"\bne\s+correspond\s+pas\b|\bpas\s+ce\s+qui\s+(?:etait|a\s+ete)\s+(?:prevu|convenu)\b", _NEG),
+    (_D, 3, r"\b(?:i|we)\s+(?:dispute|contest|query|challenge)\b|\bdisput\w*"),
+    (_D, 3, r"\bduplicate\b|\bdoublons?\b|\ben\s+double\b"),
+    (_D, 2, r"\b(?:cancel|annuler)\s+(?:the|this|cette|la)\s+(?:duplicate|invoice|facture|doublon)\b"),
+    (_D, 3, r"\b(?:reissue|re-issue|corrected\s+invoice|revised\s+invoice|amended\s+invoice)\b|\bordered\b"
+            r"[^.;!?\n]{0,40}\binvoiced\b"),
+    (_D, 3, r"\bnever\s+(?:agreed|arrived|turned\s+up|showed\s+up)\b|"
+            r"\bjamais\s+(?:accepte|convenu|valide|arrive)e?s?\b|"
+            r"\b(?:not|n't)\s+paying\s+for\b", _NEG),
+    (_D, 2.5, r"\b(?:is|are|was|were|has|have)\s+(?:still\s+)?not\s+(?:been\s+)?(?:finished|completed|delivered|done|"
+              r"installed|fixed|repaired)\b|\bstill\s+missing\b", _NEG),
+    (_D, 2, r"\b(?:once|until|when)\s+the\s+(?:job|work|order|delivery|installation|repair)\s+is\b"),
+    (_D, 3, r"\b(?:invoice|amount|bill|charge|price|total|figure)s?\b[^.;!?\n]{0,30}?\b(?:is|are|seems|looks|was)\s+"
+            r"(?:incorrect|wrong|inaccurate|too\s+high|erroneous)\b"),
+    (_D, 3, r"\b(?:incorrect|wrong|erroneous|inaccurate)\s+(?:invoice|amount|bill|charge|price|quantity|rate|total)"),
+    (_D, 3, r"\bnever\s+(?:ordered|received\s+(?:the|any|our)\s+(?!invoice|reminder|e?mail|bill|statement)\w+)|"
+            r"\b(?:did\s+not|didn't)\s+(?:order|receive\s+the\s+(?:goods|order|delivery|items))", _NEG),
+    (_D, 2.5, r"\b(?:faulty|defective|damaged|not\s+as\s+described|poor\s+quality|substandard|incomplete\s+work)\b"),
+    (_D, 3, r"\b(?:work|job|service|order|delivery|goods)\b[^.;!?\n]{0,30}?\b(?:never|not)\s+(?:been\s+)?(?:completed|"
+            r"delivered|finished|done|carried\s+out)\b", _NEG),
+    (_D, 3, r"\b(?:overcharged|charged\s+(?:us\s+|me\s+)?twice|billed\s+(?:us\s+|me\s+)?twice|double[\s-](?:billed|"
+            r"charged|billing)|duplicate\s+invoice)\b"),
+    (_D, 3, r"\b(?:don't|do\s+not|doesn't|does\s+not)\s+owe\b|\bnot\s+liable\b|\brefuse\s+to\s+pay\b|"
+            r"\b(?:won't|will\s+not)\s+(?:be\s+)?pay", _NEG),
+    (_D, 2.5, r"\bdisagree\b|\bnot\s+(?:agree|happy|satisfied)\s+with\b", _NEG),
+    (_D, 1.5, r"\bcredit\s+note\b"),
+    # ---- payment plan request
+    (_L, 3, r"\bech[ea]ancier\b|\bechelonn\w*|\betal(?:er|ement|ant|e)\b|\bfractionn\w*|\bfacilites?\s+de\s+"
+            r"(?:paiement|reglement)\b|\bplan\s+de\s+(?:paiement|remboursement|reglement|financement)\b"),
+    (_L, 3, r"\ben\s+(?:plusieurs|" + _NUMBER_WORD + r")\s+(?:fois|versements|mensualites|echeances|paiements|"
+            r"tranches|prelevements)\b"),
+    (_L, 2, r"\b(?:par|chaque|tous\s+les)\s+mois\b|\bmensualites?\b|\bmensuellement\b|\bpar\s+mensualite"),
+    (_L, 1, r"\bdelais?\s+(?:de\s+paiement|supplementaire)\b"),
+    (_L, 3, r"\b\d{1,2}\s*(?:x|fois|×)\s*\d|\b(?:" + _NUMBER_WORD + r")\s+(?:versements|mensualites|echeances|"
+            r"paiements|prelevements|instal?lments|monthly\s+payments|payments\s+of)\b"),
+    (_L, 1, r"\b(?:je\s+vous\s+propose|nous\s+vous\s+proposons|(?:i|we)\s+(?:propose|suggest|offer|could\s+offer))\b"),
+    (_L, 3, r"\b(?:payment\s+plan|instal?lments?|spread\s+(?:the\s+)?(?:payment|cost|balance|amount|it)|split\s+"
+            r"(?:the\s+)?(?:payment|balance|it|this|amount|bill)|pay\s+in\s+(?:parts|instal?lments|stages)|monthly\s+"
+            r"(?:payments?|instal?lments?)|payment\s+(?:arrangement|schedule)|repayment\s+plan)\b"),
+    (_L, 3, r"\bin\s+(?:" + _NUMBER_WORD + r")\s+(?:instal?lments|payments|parts|tranches|monthly\s+payments)\b"),
+    (_L, 2, r"\b(?:a|per|each|every)\s+(?:month|week)\b|\bpar\s+semaine\b"),
+    (_L, 3, r"\bspread\b|\b(?:over|across)\s+(?:" + _NUMBER_WORD + r")\s+(?:months|weeks)\b|\bhalf\s+now\b|"
+            r"\bla\s+moitie\s+(?:maintenant|tout\s+de\s+suite|ce\s+mois)"),
+    # ---- wrong contact
+    (_W, 3, r"\b(?:mauvaise?|erreur\s+de)\s+(?:adresse|destinataire|interlocut\w+|personne|contact|service|societe|"
+            r"entreprise)\b"),
+    (_W, 3, r"\bpas\s+(?:le\s+bon|la\s+bonne)\s+(?:interlocut\w+|contact|destinataire|personne|adresse|service)\b",
+     _NEG),
+    (_W, 3, r"\bne\s+(?:suis|sommes|travaille|travaillons|fait|fais|m'occupe|s'occupe|gere|gerons)\s+plus\b|"
+            r"\ba\s+quitte\b|\bont\s+quitte\b|\bne\s+fait\s+plus\s+partie\b|\bn'(?:est|etait)\s+plus\s+(?:chez|dans|"
+            r"en\s+charge|responsable|salariee?|employee?|a\s+ce\s+poste|notre|mon|ma|au\s+sein)\b", _NEG),
+    (_W, 3, r"\bne\s+(?:suis|sommes)\s+pas\s+(?:en\s+charge|concernee?s?|responsables?)\b|\bne\s+m'occupe\s+pas\b|"
+            r"\bpas\s+(?:mon|de\s+mon)\s+ressort\b", _NEG),
+    (_W, 3, r"\b(?:merci\s+d'|merci\s+de|veuillez|pourriez-vous|pouvez-vous|priere\s+d'|priere\s+de)\s*(?:bien\s+"
+            r"vouloir\s+)?(?:leur\s+|lui\s+|nous\s+)?(?:contacter|vous\s+adresser|adresser|ecrire|envoyer|transmettre|"
+            r"renvoyer|rediriger)\b[^;!?\n]{0,100}@"),
+    (_W, 1.5, r"\b(?:merci\s+d'|merci\s+de|veuillez|priere\s+de)\s*(?:bien\s+vouloir\s+)?(?:contacter|vous\s+"
+              r"adresser\s+a|rediriger)\b"),
+    (_W, 2, r"\b(?:adress\w*|contact\w*|ecri\w*|joignable|envoy\w*|send|write|email|reach\w*|forward)\b"
+            r"[^\n]{0,100}?[\w.+-]+@[\w-]+\."),
+    (_W, 3, r"\b(?:jamais\s+ete\s+client|never\s+been\s+(?:a\s+)?(?:customer|client)|tromper?\s+d'adresse|"
+            r"tromp\w*\s+de\s+(?:destinataire|personne|client)|homonymes?|n'est\s+plus\s+moi|plus\s+moi\s+qu'il\s+faut|"
+            r"repreneur|vendu\s+(?:la|le|mon|ma|notre|l')\s*\w+|sold\s+the\s+(?:business|company|shop))\b", _NEG),
+    (_W, 1.5, r"\b(?:externalisee?s?|outsourced|confiee?\s+a\s+(?:un|notre)\s+cabinet)\b"),
+    (_W, 2.5, r"\b(?:nouvelle|nouvel|bonne)\s+adresse\b|\bdesormais\b[^.;!?\n]{0,40}@|"
+              r"\ba\s+l'avenir\b[^.;!?\n]{0,60}@"),
+    (_W, 1, r"\b(?:je\s+transmets|j'ai\s+transmis|je\s+transfere|j'ai\s+transfere)\b"),
+    (_W, 3, r"\bwrong\s+(?:person|address|contact|recipient|email|company|department)\b|\bnot\s+the\s+(?:right|correct)"
+            r"\s+(?:person|contact|address|department|recipient)\b", _NEG),
+    (_W, 3, r"\bplease\s+use\b[^.;!?\n]{0,60}@|\bformer\s+(?:employee|colleague|member\s+of\s+staff)\b|"
+            r"\banciens?n?e?\s+(?:salariee?|collaborat\w+|employee?|comptable|gerante?)\b"),
+    (_W, 3, r"\bno\s+longer\s+(?:works?|working|with|at|employed|responsible|handles?|deals?|in\s+charge|part\s+of)\b|"
+            r"\b(?:has|have)\s+left\s+(?:the|our)\s+(?:company|firm|business|organi[sz]ation)\b|\bleft\s+the\s+company\b",
+     _NEG),
+    (_W, 3, r"\bplease\s+(?:contact|write\s+to|email|send|address|redirect|direct|forward)\b[^.;!?\n]{0,60}@"),
+    (_W, 2, r"\b(?:correct|right|new|proper)\s+(?:contact|address|email|person)\b"),
+    (_W, 2.5, r"\b(?:i\s+am|i'm)\s+not\s+(?:responsible|in\s+charge|the\s+(?:right|correct))\b|\b(?:don't|do\s+not)\s+"
+              r"(?:handle|deal\s+with)\b", _NEG),
+]
+RULES: tuple[Rule, ...] = tuple(
+    Rule(line[0], line[1], WordRegex(line[2]), line[3] if len(line) > 3 else True)  # type: ignore[misc]
+    for line in _TABLE)
+
+# Stronger rules claim their words first, so a weak rule on the same words adds nothing.
+_STRONGEST_FIRST = sorted(RULES, key=lambda rule: -rule.weight)
+
+# Negation in the words just before a match, within its clause.
+_CLAUSE_BREAK = re.compile(r"[.,;!?\n]|\b(?:mais|but|et|and)\b")
+# A doubt counts as a negation: "I thought I had paid" is no claim of payment.
+_NEGATION = re.compile(r"\b(?:ne|n'|pas|jamais|aucun|aucune|not|never|cannot|no\s+longer|thought|pensais|croyais|"
+                       r"believed|assumed|supposed|semblait)\b|n't\b")
+_NEGATION_AFTER = re.compile(r"^\s*(?:pas|jamais|plus|point|rien)\b")
+
+# When two intents score alike, the one that needs the owner (or stops reminders) wins.
+PRIORITY: tuple[Intent, ...] = (_D, _W, _L, _A, _P)
+
+
+@dataclass(frozen=True, slots=True)
+class Evidence:
+    intent: Intent
+    weight: float
+    start: int
+    end: int
+
+
+@dataclass(frozen=True, slots=True)
+class Verdict:
+    intent: Intent
+    confidence: float
+    evidence: tuple[Evidence, ...]
+
+
+def _negated(folded: str, start: int, end: int) -> bool:
+    clause = _CLAUSE_BREAK.split(folded[max(0, start - 30):start])[-1]
+    if _NEGATION.search(clause):
+        return True
+    # "je ne conteste pas": the negation brackets the verb.
+    return bool(re.search(r"\b(?:ne|n')\s*$", clause) and _NEGATION_AFTER.match(folded[end:end + 12]))
+
+
+def find_evidence(folded: str) -> list[Evidence]:
+    """Every rule that holds in `folded` text, negated ones left out."""
+    found: list[Evidence] = []
+    for rule in _STRONGEST_FIRST:
+        for m in rule.pattern.finditer(folded):
+            if rule.negatable and _negated(folded, m.start(), m.end()):
+                continue
+            # Two rules reading the same words for the same intent are one piece of evidence.
+            if any(e.intent is rule.intent and e.start < m.end() and m.start() < e.end for e in found):
+                continue
+            found.append(Evidence(rule.intent, rule.weight, m.start(), m.end()))
+            break  # one rule counts once: repeating a phrase is not more evidence
+    return found
+
+
+def decide(evidence: list[Evidence], *, bonuses: dict[Intent, float] | None = None) -> Verdict:
+    """The intent the evidence weighs most for, and a confidence from its strength and agreement.
+
+    `bonuses` carries what the rules alone cannot see: a future date makes a promise likelier,
+    "3 x 400 €" a plan request.
+    """
+    scores: dict[Intent, float] = {}
+    for item in evidence:
+        scores[item.intent] = scores.get(item.intent, 0.0) + item.weight
+    for intent, bonus in (bonuses or {}).items():
+        if intent in scores:
+            scores[intent] += bonus
+    if not scores:
+        return Verdict(Intent.OTHER, 0.2, ())
+    best = max(scores, key=lambda i: (scores[i], -PRIORITY.index(i)))
+    top = scores[best]
+    rest = sum(score for intent, score in scores.items() if intent is not best)
+    strength = 1 - math.exp(-top / 2.5)
+    agreement = top / (top + rest)
+    confidence = round(min(0.97, strength * agreement), 2)
+    return Verdict(best, confidence, tuple(e for e in evidence if e.intent is best))

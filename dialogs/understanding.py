@@ -1,0 +1,272 @@
+"""Understanding a debtor's reply: what arrived, what it means, and the dates, sums, invoices and
+addresses it names — pure, from the raw email (or a chat text) and the moment it was written."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Collection
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta, timezone, tzinfo
+from decimal import Decimal
+from email import message_from_bytes, policy
+from email.message import Message
+from email.utils import getaddresses, parsedate_to_datetime
+from zoneinfo import ZoneInfo
+
+from dialogs.amounts import MoneyMention, MoneyRole, find_amounts
+from dialogs.arrival import ADDRESS, ArrivalKind, classify_arrival
+from dialogs.dates import DateMention, find_dates, return_date
+from dialogs.folding import fold
+from dialogs.headers import RawHeaders
+from dialogs.installments import Installment, Proposal, propose
+from dialogs.intents import Evidence, Intent, decide, find_evidence
+from dialogs.parties import Language
+from dialogs.reply_text import strip_reply, text_body
+
+__all__ = ["ArrivalKind", "Installment", "Intent", "Understanding", "understand_email", "understand_text"]
+
+PARIS = ZoneInfo("Europe/Paris")
+
+
+@dataclass(frozen=True)
+class Understanding:
+    kind: ArrivalKind
+    intent: Intent
+    promised_date: date | None
+    amount: Decimal | None
+    currency: str | None
+    invoice_refs: tuple[str, ...]
+    installments: tuple[Installment, ...]
+    failed_recipient: str | None
+    new_contact: str | None
+    back_on: date | None
+    confidence: float
+    evidence: tuple[str, ...]
+    language: Language | None
+    new_text: str
+
+    def as_json(self) -> dict[str, object]:
+        """The shape `relance parse-reply --json` prints (without the file name)."""
+        return {
+            "kind": str(self.kind),
+            "intent": str(self.intent),
+            "promised_date": _iso(self.promised_date),
+            "amount": _money(self.amount),
+            "currency": self.currency,
+            "invoice_refs": list(self.invoice_refs),
+            "installments": [{"date": _iso(i.date), "amount": _money(i.amount)} for i in self.installments],
+            "failed_recipient": self.failed_recipient,
+            "new_contact": self.new_contact,
+            "back_on": _iso(self.back_on),
+            "confidence": self.confidence,
+            "evidence": list(self.evidence),
+        }
+
+
+def _iso(day: date | None) -> str | None:
+    return day.isoformat() if day else None
+
+
+def _money(amount: Decimal | None) -> str | None:
+    return str(amount.quantize(Decimal("0.01"))) if amount is not None else None
+
+
+def _unreadable(kind: ArrivalKind = ArrivalKind.HUMAN, new_text: str = "") -> Understanding:
+    return Understanding(kind, Intent.OTHER, None, None, None, (), (), None, None, None, 0.0, (), None, new_text)
+
+
+def understand_email(raw: bytes, *, known_refs: Collection[str] = (),
+                     default_tz: tzinfo = PARIS) -> Understanding:
+    """Understand one raw inbound email. Never raises: unreadable mail is intent other, confidence 0.
+
+    Relative dates are resolved against the Date header in the sender's own UTC offset; `default_tz`
+    only places a Date without an offset ("-0000") or, lacking a Date, our server's Received stamp.
+    """
+    try:
+        msg = message_from_bytes(raw, policy=policy.default)
+        return _understand_message(msg, known_refs, default_tz)
+    except Exception:  # the contract: any mail, however broken, yields an Understanding for the owner
+        return _unreadable()
+
+
+def understand_text(text: str, *, sent_at: datetime, known_refs: Collection[str] = ()) -> Understanding:
+    """Understand free text already known to be the debtor's own words (a chat message).
+
+    `sent_at` is aware and in the writer's timezone; its date is "today" for relative dates.
+    """
+    return _understand(text, ArrivalKind.HUMAN, sent_at, known_refs, frozenset())
+
+
+def _understand_message(msg: Message, known_refs: Collection[str], default_tz: tzinfo) -> Understanding:
+    headers = RawHeaders(msg)
+    body = text_body(msg)
+    new_text = strip_reply(body)
+    sent = _sent_at(headers, default_tz)
+    today = sent.date() if sent else None
+    arrival = classify_arrival(msg, body, headers)
+    if arrival.kind is ArrivalKind.BOUNCE:
+        return Understanding(ArrivalKind.BOUNCE, Intent.BOUNCE, None, None, None, (), (), arrival.failed_recipient,
+                             None, None, arrival.confidence, arrival.evidence, guess_language(new_text), new_text)
+    if arrival.kind is ArrivalKind.AUTO_REPLY:
+        back_on = return_date(new_text or body, today) if today else None
+        return Understanding(ArrivalKind.AUTO_REPLY, Intent.AUTO_REPLY, None, None, None, (), (), None, None,
+                             back_on, arrival.confidence, arrival.evidence, guess_language(new_text), new_text)
+    own = frozenset(a.lower() for _, a in getaddresses(headers.all("From") + headers.all("To")) if a)
+    return _understand(new_text, ArrivalKind.HUMAN, sent, known_refs, own)
+
+
+def _sent_at(headers: RawHeaders, default_tz: tzinfo) -> datetime | None:
+    """When the sender wrote, in the sender's offset: the Date header, else the newest Received stamp."""
+    candidates = [headers.first("Date")] + [r.rpartition(";")[2] for r in headers.all("Received")[:1]]
+    for value in candidates:
+        try:
+            sent = parsedate_to_datetime(value.strip())
+        except (TypeError, ValueError, IndexError):
+            continue
+        if sent.tzinfo is None:  # "-0000": the offset is unknown (RFC 5322 §3.3); UTC, seen from here
+            sent = sent.replace(tzinfo=timezone.utc).astimezone(default_tz)
+        return sent
+    return None
+
+
+# The Americas, where an English writer puts the month first ("1/8" is January 8).
+_AMERICAN_OFFSETS = (timedelta(hours=-10), timedelta(hours=-3))
+
+
+def _understand(text: str, kind: ArrivalKind, sent: datetime | None, known_refs: Collection[str],
+                own_addresses: frozenset[str]) -> Understanding:
+    if not text.strip():
+        return _unreadable(kind, text)
+    folded = fold(text)
+    language = guess_language(text)
+    offset = sent.utcoffset() if sent else None
+    month_first = (language is Language.EN and offset is not None
+                   and _AMERICAN_OFFSETS[0] <= offset <= _AMERICAN_OFFSETS[1])
+    today = sent.date() if sent else None
+    dates = find_dates(text, today, month_first=month_first) if today else []
+    amounts = find_amounts(text)
+    contacts = [a.lower() for a in ADDRESS.findall(text) if a.lower() not in own_addresses]
+    future = [d for d in dates if not d.past and not d.weak]
+    bonuses = {
+        Intent.PROMISE_TO_PAY: 1.5 if future else 0.0,
+        Intent.PAYMENT_PLAN_REQUEST: 1.5 if any(a.role is MoneyRole.INSTALLMENT for a in amounts) else 0.0,
+        Intent.ALREADY_PAID: 1.0 if any(d.past for d in dates) else 0.0,
+        Intent.WRONG_CONTACT: 1.0 if contacts else 0.0,
+    }
+    verdict = decide(find_evidence(folded), bonuses=bonuses)
+    intent = verdict.intent
+    evidence = [text[e.start:e.end] for e in verdict.evidence]
+
+    promised = _promised(folded, dates, verdict.evidence) if intent is Intent.PROMISE_TO_PAY else None
+    if promised:
+        evidence.append(text[promised.start:promised.end])
+    plan = (propose(folded, amounts, dates, today) if intent is Intent.PAYMENT_PLAN_REQUEST
+            else Proposal((), frozenset()))
+    money = _amount_for(intent, [a for a in amounts if a.start not in plan.parts])
+    if money:
+        evidence.append(text[money.start:money.end])
+    installments = plan.installments
+    return Understanding(
+        kind=kind, intent=intent,
+        promised_date=promised.value if promised else None,
+        amount=money.value if money else None,
+        currency=money.currency if money else None,
+        invoice_refs=invoice_refs(text, known_refs),
+        installments=installments,
+        failed_recipient=None,
+        new_contact=contacts[0] if intent is Intent.WRONG_CONTACT and contacts else None,
+        back_on=None,
+        confidence=verdict.confidence,
+        evidence=tuple(evidence),
+        language=language,
+        new_text=text,
+    )
+
+
+_SENTENCE_END = re.compile(r"[.!?\n]")
+
+
+def _promised(folded: str, dates: list[DateMention], evidence: tuple[Evidence, ...]) -> DateMention | None:
+    """The promised date: of the dates not in the past, the one written closest to the words of the
+    promise, preferring its sentence ("fermé du 24/12 au 04/01. Le paiement sera effectué le 10 janvier");
+    "today" only when nothing more precise is said."""
+    candidates = [d for d in dates if not d.past and not d.weak] or [d for d in dates if not d.past]
+    if not candidates or not evidence:
+        return candidates[0] if candidates else None
+
+    def distance(mention: DateMention) -> tuple[int, int]:
+        best = len(folded)
+        for item in evidence:
+            start, end = sorted((item.end, mention.start)) if mention.start >= item.end else (mention.end, item.start)
+            gap = max(0, end - start)
+            best = min(best, gap + (len(folded) if _SENTENCE_END.search(folded, start, end) else 0))
+        return best, mention.start
+
+    return min(candidates, key=distance)
+
+
+def _amount_for(intent: Intent, amounts: list[MoneyMention]) -> MoneyMention | None:
+    """The sum the intent is about: the one committed, paid or disputed; for a plan its named total."""
+    sums = [a for a in amounts if a.role is MoneyRole.SUM]
+    owed = [a for a in amounts if a.role is MoneyRole.OWED]
+    if intent in (Intent.PROMISE_TO_PAY, Intent.ALREADY_PAID, Intent.DISPUTE):
+        return (sums or owed or [None])[0]
+    if intent is Intent.PAYMENT_PLAN_REQUEST:
+        return (owed or sums or [None])[0]
+    return None
+
+
+# Invoice numbers as firms write them ("F2026-0142", "FA-2026-118", "INV-00123"), or a number
+# right after the word ("facture n° 142", "invoice #142"). Other prefixed numbers are not invoices:
+# our payment reference REL-…, a purchase order BC-…, a bank transfer VIR-….
+_REF_TOKEN = re.compile(r"\b(?:F|FA|FAC|FACT|FCT|FV|FC|INV|IN)[-_/]?\d{2,6}(?:[-_/.]\d{1,6})*\b")
+_REF_AFTER_WORD = re.compile(r"(?i)\b(?:factures?|invoices?|inv\.|fact\.)\s*(?:n[°o]\.?|no\.?|num[ée]ro|number|#)?"
+                             r"\s*(\d{2,10})\b(?![/.,]\d)")
+
+
+def invoice_refs(text: str, known_refs: Collection[str] = ()) -> tuple[str, ...]:
+    """Invoice numbers in `text`, in reading order: the firm's own spelling for known ones, others as written."""
+    found: list[tuple[int, str]] = []
+    lowered = text.lower()
+    for ref in known_refs:
+        at = _find_word(lowered, ref.lower())
+        if at >= 0:
+            found.append((at, ref))
+    known = {ref.lower() for ref in known_refs}
+    for m in _REF_TOKEN.finditer(text):
+        if m.group().lower() not in known:
+            found.append((m.start(), m.group()))
+    for m in _REF_AFTER_WORD.finditer(text):
+        number, start = m.group(1), m.start(1)
+        if number.lower() not in known and not any(s <= start < s + len(r) for s, r in found):
+            found.append((start, number))
+    seen: dict[str, None] = {}
+    for _, ref in sorted(found):
+        seen.setdefault(ref, None)
+    return tuple(seen)
+
+
+def _find_word(haystack: str, needle: str) -> int:
+    for m in re.finditer(re.escape(needle), haystack):
+        before = haystack[m.start() - 1] if m.start() else " "
+        after = haystack[m.end()] if m.end() < len(haystack) else " "
+        if not (before.isalnum() or after.isalnum()):
+            return m.start()
+    return -1
+
+
+_FRENCH = frozenset("le la les de des du je vous nous et est pas pour que qui une un sur avec ce cette mais merci "
+                    "bonjour au aux ai avons sera facture paiement votre notre madame monsieur".split())
+_ENGLISH = frozenset("the and to of i you we is are not for that this with will be have your our please thanks "
+                     "hello dear invoice payment it".split())
+_WORD = re.compile(r"[a-z]+")
+
+
+def guess_language(text: str) -> Language | None:
+    """French or English by a count of their commonest words; None when neither shows."""
+    words = _WORD.findall(fold(text[:2000]))
+    french = sum(w in _FRENCH for w in words)
+    english = sum(w in _ENGLISH for w in words)
+    if french == english:
+        return None
+    return Language.FR if french > english else Language.EN

@@ -1,0 +1,67 @@
+"""Sums of money in prose, with the role their words give them."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+
+from dialogs.amounts import MoneyRole, find_amounts
+
+
+@pytest.mark.parametrize("text, value, currency", [
+    ("1 250,50 €", "1250.50", "EUR"),
+    ("1\u202f250,50\u00a0€", "1250.50", "EUR"),
+    ("1.250,50 EUR", "1250.50", "EUR"),
+    ("€1,250.50", "1250.50", "EUR"),
+    ("1250 euros", "1250", "EUR"),
+    ("800€", "800", "EUR"),
+    ("500 balles", "500", "EUR"),
+    ("£300", "300", "GBP"),
+    ("300 livres sterling", "300", "GBP"),
+    ("USD 2,000", "2000", "USD"),
+    ("$2,000.00", "2000.00", "USD"),
+    ("1,250 €", "1250", "EUR"),  # a reply never means a euro and a quarter
+    ("je peux verser 500 vendredi", "500", None),
+])
+def test_each_way_of_writing_a_sum_is_read(text, value, currency):
+    [mention] = find_amounts(text)
+    assert (mention.value, mention.currency, mention.role) == (Decimal(value), currency, MoneyRole.SUM)
+
+
+def test_the_span_is_the_written_sum():
+    text = "Je vous règle les 1 250,50 € vendredi."
+    [mention] = find_amounts(text)
+    assert text[mention.start:mention.end] == "1 250,50 €"
+
+
+@pytest.mark.parametrize("text", [
+    "Tél. 06 12 34 56 78", "SIRET 123 456 789 00012", "facture F2026-0142", "le 15/12/2026",
+    "payer les 2 factures", "TVA FR12345678901",
+])
+def test_numbers_that_are_not_sums_are_left_alone(text):
+    assert find_amounts(text) == []
+
+
+@pytest.mark.parametrize("text, role, count", [
+    ("SARL au capital de 10 000 €", MoneyRole.CAPITAL, None),
+    ("en 3 x 400 €", MoneyRole.INSTALLMENT, 3),
+    ("trois fois 200 €", MoneyRole.INSTALLMENT, 3),
+    ("3 mensualités de 400 €", MoneyRole.INSTALLMENT, 3),
+    ("three payments of €500", MoneyRole.INSTALLMENT, 3),
+    ("300 € par mois", MoneyRole.INSTALLMENT, None),
+    ("400€/mois", MoneyRole.INSTALLMENT, None),
+    ("$250 a week", MoneyRole.INSTALLMENT, None),
+    ("les 2 000 € dus", MoneyRole.OWED, None),
+    ("I owe you £1,200", MoneyRole.OWED, None),
+    ("invoices over $1,000 need two signatures", MoneyRole.LIMIT, None),
+    ("payment of USD 2,000 was sent", MoneyRole.SUM, None),
+])
+def test_the_words_around_a_sum_give_its_role(text, role, count):
+    [mention] = find_amounts(text)
+    assert (mention.role, mention.count) == (role, count)
+
+
+def test_several_sums_come_in_reading_order():
+    values = [m.value for m in find_amounts("sur les 2 000 € dus, je verse 500 € vendredi")]
+    assert values == [Decimal("2000"), Decimal("500")]

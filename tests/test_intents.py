@@ -1,0 +1,190 @@
+"""The intent rule table: every line has an example here, negations undo their rule, and one intent
+comes out of mixed evidence."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from dialogs.folding import fold
+from dialogs.intents import RULES, Intent, decide, find_evidence
+from dialogs.understanding import understand_text
+
+NOW = datetime(2026, 11, 16, 10, 0, tzinfo=ZoneInfo("Europe/Paris"))  # a Monday
+P, A, D, L, W = (Intent.PROMISE_TO_PAY, Intent.ALREADY_PAID, Intent.DISPUTE, Intent.PAYMENT_PLAN_REQUEST,
+                 Intent.WRONG_CONTACT)
+
+EXAMPLES: list[tuple[str, Intent]] = [
+    # promise to pay
+    ("Je vous paierai vendredi.", P),
+    ("Nous allons régler la facture lundi.", P),
+    ("Je vous règle demain.", P),
+    ("Je vous fais un virement jeudi.", P),
+    ("Nous vous confirmons le règlement sous quinzaine.", P),
+    ("Virement le 30/11.", P),
+    ("Le paiement sera effectué le 15 décembre.", P),
+    ("Vous recevrez le virement en fin de semaine.", P),
+    ("Je m'engage à solder le compte avant le 20.", P),
+    ("Je peux payer la semaine prochaine.", P),
+    ("Le virement est prévu pour le 4 décembre.", P),
+    ("Je m'en occupe demain.", P),
+    ("Règlement sans faute le 28/11.", P),
+    ("I will pay the invoice on Friday.", P),
+    ("It'll be paid next Friday.", P),
+    ("Payment goes out tomorrow, first thing.", P),
+    ("The transfer is scheduled to leave on 1 December.", P),
+    ("You'll receive the money by the end of the week.", P),
+    ("We promise to settle it by the 30th.", P),
+    ("Payment is booked for 2 December.", P),
+    ("The 28th at the latest.", P),
+    # already paid
+    ("Nous avons déjà payé cette facture le 12/11.", A),
+    ("La facture a été réglée par virement.", A),
+    ("Cette facture est réglée depuis longtemps.", A),
+    ("Elle a déjà été payée.", A),
+    ("Le virement est parti lundi dernier.", A),
+    ("Ci-joint le justificatif de virement.", A),
+    ("C'est réglé.", A),
+    ("Réglé le 3 décembre par virement.", A),
+    ("Paid yesterday, should be with you shortly.", A),
+    ("Vous avez dû recevoir notre chèque.", A),
+    ("We paid this on 2 November.", A),
+    ("The payment of USD 2,000 was sent on 11/20.", A),
+    ("This has already been settled.", A),
+    ("Please find attached our remittance advice.", A),
+    ("You should have received it by now.", A),
+    ("It was included in last week's batch payment.", A),
+    # dispute
+    ("Nous contestons cette facture.", D),
+    ("Cette facture fait l'objet d'une contestation.", D),
+    ("Nous sommes en litige avec votre technicien.", D),
+    ("Le montant de la facture est erroné.", D),
+    ("Il y a une erreur sur la facture F2026-0150.", D),
+    ("Nous n'avons jamais reçu la marchandise.", D),
+    ("Les travaux ne sont pas terminés.", D),
+    ("Le matériel livré est défectueux.", D),
+    ("Vous nous avez facturé deux fois la même prestation.", D),
+    ("Nous ne vous devons rien.", D),
+    ("Je refuse de payer une facture pareille.", D),
+    ("Je ne suis pas d'accord avec ce montant.", D),
+    ("Merci de nous faire un avoir.", D),
+    ("Merci de rééditer la facture avec notre numéro de commande.", D),
+    ("Nous suspendons tout paiement jusqu'au rapport.", D),
+    ("Les menuiseries présentent des infiltrations.", D),
+    ("Nous attendons toujours la livraison.", D),
+    ("Le devis ne correspond pas à la facture.", D),
+    ("We dispute the shipping charge.", D),
+    ("F2026-0187 is a duplicate of F2026-0178.", D),
+    ("Please cancel the invoice.", D),
+    ("Please reissue it for the correct quantity.", D),
+    ("We never agreed to that hourly rate.", D),
+    ("The fit-out is not finished.", D),
+    ("We'll talk about payment once the job is complete.", D),
+    ("The invoice is wrong.", D),
+    ("You sent an incorrect invoice.", D),
+    ("We never received the shelving units.", D),
+    ("The chairs arrived damaged.", D),
+    ("The work was never completed.", D),
+    ("You overcharged us.", D),
+    ("We don't owe you anything.", D),
+    ("I disagree with the total.", D),
+    ("We are waiting for a credit note.", D),
+    # payment plan request
+    ("Pourriez-vous m'accorder un échéancier ?", L),
+    ("Puis-je payer en trois fois ?", L),
+    ("Je peux verser 300 € par mois.", L),
+    ("Je souhaiterais un délai de paiement, en deux versements.", L),
+    ("Je vous propose 3 x 400 €.", L),
+    ("Je vous propose de régler en plusieurs fois.", L),
+    ("Could we agree a payment plan?", L),
+    ("Could we pay in three installments?", L),
+    ("Could we do $250 a week for 4 weeks?", L),
+    ("Would it be possible to spread the cost over six months?", L),
+    # wrong contact
+    ("Vous écrivez à la mauvaise adresse.", W),
+    ("Je ne suis pas le bon interlocuteur.", W),
+    ("Je ne travaille plus dans cette société.", W),
+    ("Je ne suis pas en charge de la comptabilité.", W),
+    ("Merci d'adresser vos relances à compta@client.example.", W),
+    ("Merci de contacter notre service comptable.", W),
+    ("Notre comptable est joignable à compta@client.example.", W),
+    ("Je n'ai jamais été client chez vous.", W),
+    ("Notre comptabilité est désormais externalisée, écrivez au cabinet.", W),
+    ("Voici notre nouvelle adresse de facturation : factures@client.example", W),
+    ("Je transmets à la bonne personne ; ce n'est pas mon ressort.", W),
+    ("You have the wrong person.", W),
+    ("This mailbox belonged to a former employee.", W),
+    ("She no longer works here.", W),
+    ("Please forward this to ap@client.example.", W),
+    ("Could you update your records with the correct contact?", W),
+    ("I'm not responsible for payments.", W),
+]
+
+
+@pytest.mark.parametrize("text, intent", EXAMPLES, ids=[text[:40] for text, _ in EXAMPLES])
+def test_each_phrasing_is_understood_as_its_intent(text, intent):
+    understanding = understand_text(text, sent_at=NOW)
+    assert understanding.intent == intent, understanding.evidence
+
+
+def test_every_rule_of_the_table_has_an_example():
+    untested = [rule.pattern.pattern.pattern for rule in RULES
+                if not any(example_intent == rule.intent and any(True for _ in rule.pattern.finditer(fold(text)))
+                           for text, example_intent in EXAMPLES)]
+    assert untested == []
+
+
+@pytest.mark.parametrize("text", [
+    "Je n'ai pas encore payé cette facture.",
+    "Nous n'avons pas réglé, désolé.",
+    "We have not paid yet.",
+    "I thought I had paid this one already.",
+])
+def test_a_denied_or_doubted_payment_is_not_already_paid(text):
+    assert understand_text(text, sent_at=NOW).intent != A
+
+
+@pytest.mark.parametrize("text", [
+    "Je ne conteste pas la facture, je vous règle vendredi.",
+    "We don't dispute the invoice; we'll pay on Friday.",
+])
+def test_a_denied_dispute_is_not_a_dispute(text):
+    understanding = understand_text(text, sent_at=NOW)
+    assert understanding.intent == P
+
+
+def test_a_dated_promise_outweighs_a_side_remark_about_another_invoice():
+    text = ("Je règle la F2026-0144 (640,00 €) lundi par virement.\n"
+            "Par contre la F2026-0149 comporte une erreur de quantité.")
+    assert understand_text(text, sent_at=NOW).intent == P
+
+
+def test_a_conditional_promise_is_still_a_dispute():
+    text = ("Nous avons reçu 8 chaises et non 10. Merci de nous adresser une facture rectificative ; "
+            "nous paierons à réception.")
+    assert understand_text(text, sent_at=NOW).intent == D
+
+
+def test_nothing_decisive_is_other_with_low_confidence():
+    understanding = understand_text("Bien reçu, merci.", sent_at=NOW)
+    assert (understanding.intent, understanding.confidence < 0.5) == (Intent.OTHER, True)
+
+
+def test_agreeing_evidence_is_more_confident_than_a_lone_weak_phrase():
+    strong = understand_text("Je m'engage à vous payer, le virement sera fait vendredi sans faute.", sent_at=NOW)
+    weak = understand_text("Virement vendredi.", sent_at=NOW)
+    assert strong.confidence > weak.confidence
+
+
+def test_conflicting_evidence_lowers_confidence():
+    alone = decide(find_evidence(fold("Nous contestons la facture.")))
+    mixed = decide(find_evidence(fold("Nous contestons la facture. Nous avons déjà payé l'autre.")))
+    assert mixed.intent == alone.intent == D
+    assert mixed.confidence < alone.confidence
+
+
+def test_the_evidence_quotes_the_debtors_own_words():
+    understanding = understand_text("Nous avons DÉJÀ RÉGLÉ cette facture.", sent_at=NOW)
+    assert "Nous avons DÉJÀ RÉGLÉ" in understanding.evidence

@@ -1,0 +1,105 @@
+"""The labelled reply corpus (tests/data/replies): accuracy of understand_email per intent, for
+promised dates and for amounts, with a readable table of every mismatch when a bar is missed."""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+from dialogs.understanding import Understanding, understand_email
+
+CORPUS = Path(__file__).parent / "data" / "replies"
+BAR = 0.90
+FALSE_BAR = 0.10
+
+
+@dataclass(frozen=True)
+class Case:
+    label: dict
+    got: Understanding
+
+
+def _load() -> list[Case]:
+    labels = CORPUS / "labels.jsonl"
+    if not labels.exists():
+        return []
+    cases = []
+    for line in labels.read_text(encoding="utf-8").splitlines():
+        if line.strip():
+            label = json.loads(line)
+            cases.append(Case(label, understand_email((CORPUS / label["file"]).read_bytes())))
+    return cases
+
+
+@pytest.fixture(scope="module")
+def corpus() -> list[Case]:
+    cases = _load()
+    if not cases:
+        pytest.skip(f"no labelled corpus in {CORPUS}")
+    return cases
+
+
+def _day(value: str | None) -> date | None:
+    return date.fromisoformat(value) if value else None
+
+
+def _amount(value: str | None) -> Decimal | None:
+    return Decimal(value) if value is not None else None
+
+
+def _table(rows: list[tuple[Case, str, str]]) -> str:
+    lines = [f"{'file':44} {'expected':28} {'got':28} evidence"]
+    for case, expected, got in rows:
+        lines.append(f"{case.label['file']:44} {expected:28} {got:28} {' | '.join(case.got.evidence)[:90]}")
+    return "\n".join(lines)
+
+
+def _rate(hits: int, total: int) -> float:
+    return hits / total if total else 1.0
+
+
+def test_every_intent_is_recognised_in_nine_replies_out_of_ten(corpus):
+    by_intent: dict[str, list[Case]] = defaultdict(list)
+    for case in corpus:
+        by_intent[case.label["intent"]].append(case)
+    accuracy = {intent: _rate(sum(c.got.intent == intent for c in cases), len(cases))
+                for intent, cases in by_intent.items()}
+    misses = [(c, c.label["intent"], f"{c.got.intent} ({c.got.confidence})") for c in corpus
+              if c.got.intent != c.label["intent"]]
+    summary = ", ".join(f"{i} {a:.0%} of {len(by_intent[i])}" for i, a in sorted(accuracy.items()))
+    assert all(a >= BAR for a in accuracy.values()), f"{summary}\n{_table(misses)}"
+
+
+def test_promised_dates_are_right_in_nine_replies_out_of_ten(corpus):
+    dated = [c for c in corpus if c.label.get("promised_date")]
+    misses = [(c, c.label["promised_date"], str(c.got.promised_date)) for c in dated
+              if c.got.promised_date != _day(c.label["promised_date"])]
+    assert _rate(len(dated) - len(misses), len(dated)) >= BAR, _table(misses)
+
+
+def test_amounts_are_right_in_nine_replies_out_of_ten(corpus):
+    priced = [c for c in corpus if c.label.get("amount") is not None]
+    misses = [(c, f"{c.label['amount']} {c.label.get('currency')}", f"{c.got.amount} {c.got.currency}")
+              for c in priced
+              if (c.got.amount, c.got.currency) != (_amount(c.label["amount"]), c.label.get("currency"))]
+    assert _rate(len(priced) - len(misses), len(priced)) >= BAR, _table(misses)
+
+
+def test_dates_and_amounts_are_rarely_invented(corpus):
+    undated = [c for c in corpus if not c.label.get("promised_date")]
+    unpriced = [c for c in corpus if c.label.get("amount") is None]
+    false_dates = [(c, "no date", str(c.got.promised_date)) for c in undated if c.got.promised_date]
+    false_amounts = [(c, "no amount", str(c.got.amount)) for c in unpriced if c.got.amount is not None]
+    assert _rate(len(false_dates), len(undated)) <= FALSE_BAR, _table(false_dates)
+    assert _rate(len(false_amounts), len(unpriced)) <= FALSE_BAR, _table(false_amounts)
+
+
+def test_the_kind_of_arrival_is_right_in_nine_replies_out_of_ten(corpus):
+    misses = [(c, c.label["kind"], str(c.got.kind)) for c in corpus if c.got.kind != c.label["kind"]]
+    assert _rate(len(corpus) - len(misses), len(corpus)) >= BAR, _table(misses)

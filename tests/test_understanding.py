@@ -1,0 +1,145 @@
+"""The entry points: the parse-reply JSON shape, plans, contacts, invoice numbers, and mail so broken
+that only "other, confidence 0" can be said of it — never an exception."""
+
+from __future__ import annotations
+
+import json
+from datetime import date, datetime
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from dialogs.arrival import ArrivalKind
+from dialogs.installments import Installment
+from dialogs.intents import Intent
+from dialogs.parties import Language
+from dialogs.understanding import understand_email, understand_text
+
+NOW = datetime(2026, 11, 30, 10, 0, tzinfo=ZoneInfo("Europe/Paris"))  # a Monday
+
+
+def reply(body: str, *, sender: str = "jean@client.example", extra: str = "") -> bytes:
+    return (f"From: Jean <{sender}>\r\nTo: Atelier <relances@firm.example>\r\nSubject: Re: Relance\r\n"
+            f"Date: Mon, 30 Nov 2026 10:00:00 +0100\r\n{extra}Content-Type: text/plain; charset=utf-8\r\n\r\n"
+            f"{body}\r\n").encode()
+
+
+def test_the_json_shape_of_a_promise():
+    body = ("Bonjour,\nJe vous règle la facture F2026-0142 (1 250,50 €) vendredi.\n\nCordialement,\nJean\n"
+            "SARL au capital de 10 000 €\n\nLe lun. 30 nov. 2026 à 09:00, Atelier a écrit :\n> Payez 99 € le 01/12.")
+    shape = understand_email(reply(body)).as_json()
+    assert {k: v for k, v in shape.items() if k not in ("confidence", "evidence")} == {
+        "kind": "human", "intent": "promise_to_pay", "promised_date": "2026-12-04", "amount": "1250.50",
+        "currency": "EUR", "invoice_refs": ["F2026-0142"], "installments": [], "failed_recipient": None,
+        "new_contact": None, "back_on": None}
+    assert 0.5 < shape["confidence"] <= 1
+    assert "vendredi" in shape["evidence"] and "Je vous règle" in shape["evidence"]
+    assert json.loads(json.dumps(shape)) == shape
+
+
+@pytest.mark.parametrize("text, installments, amount", [
+    ("Puis-je payer en trois fois ?", [Installment(None, None)] * 3, None),
+    ("Je vous propose 3 x 400 € pour solder.", [Installment(None, Decimal(400))] * 3, None),
+    ("Pourrais-je régler en 3 mensualités de 400 € ?", [Installment(None, Decimal(400))] * 3, None),
+    ("Je souhaite un échéancier : 400 € le 15/12, 400 € le 15/01 et le reste le 15/02.",
+     [Installment(date(2026, 12, 15), Decimal(400)), Installment(date(2027, 1, 15), Decimal(400)),
+      Installment(date(2027, 2, 15), None)], None),
+    ("Je vous propose 300 € par mois pendant 4 mois à partir du 5 janvier.",
+     [Installment(date(2027, m, 5), Decimal(300)) for m in (1, 2, 3, 4)], None),
+    ("Nous proposons de régler 300 € par mois, le 5 de chaque mois, de février à mai.",
+     [Installment(date(2027, m, 5), Decimal(300)) for m in (2, 3, 4, 5)], None),
+    ("Could we do $250 a week for 4 weeks, starting this Friday?",
+     [Installment(date(2026, 12, d), Decimal(250)) for d in (4, 11, 18, 25)], None),
+    ("Would it be possible to spread the €3,000 over six months?", [Installment(None, None)] * 6, Decimal(3000)),
+    ("Is it OK if we pay half now and half next month?", [Installment(None, None)] * 2, None),
+])
+def test_a_plan_request_lists_the_proposed_installments(text, installments, amount):
+    understanding = understand_text(text, sent_at=NOW)
+    assert understanding.intent == Intent.PAYMENT_PLAN_REQUEST
+    assert (list(understanding.installments), understanding.amount) == (installments, amount)
+
+
+def test_installments_belong_only_to_plan_requests():
+    promise = understand_text("Je vous règle 3 x 400 € ? Non : tout vendredi, je m'engage.", sent_at=NOW)
+    assert promise.installments == ()
+
+
+@pytest.mark.parametrize("text, amount, currency", [
+    ("J'ai payé 500 € le 25/11 sur les 1 250 € dus.", "500", "EUR"),
+    ("Je vous verse 500 € vendredi, le solde fin du mois.", "500", "EUR"),
+    ("Je vous paierai vendredi. Jean, SARL au capital de 10 000 €, tél. 06 12 34 56 78", None, None),
+    ("We dispute the $450 shipping charge.", "450", "USD"),
+    ("Je peux verser 500 vendredi.", "500", None),
+])
+def test_the_amount_is_the_one_the_intent_is_about(text, amount, currency):
+    understanding = understand_text(text, sent_at=NOW)
+    assert (understanding.amount, understanding.currency) == (Decimal(amount) if amount else None, currency)
+
+
+def test_a_wrong_contact_gives_the_new_address_lowercased_and_never_the_senders():
+    body = "Je ne m'occupe plus de la comptabilité (jean@client.example). Écrivez à Compta@Client.example."
+    understanding = understand_email(reply(body))
+    assert (understanding.intent, understanding.new_contact) == (Intent.WRONG_CONTACT, "compta@client.example")
+
+
+def test_a_wrong_contact_without_an_address_has_none():
+    understanding = understand_text("Vous vous êtes trompé de destinataire.", sent_at=NOW)
+    assert (understanding.intent, understanding.new_contact) == (Intent.WRONG_CONTACT, None)
+
+
+def test_invoice_numbers_are_reported_as_written_and_known_ones_as_the_firm_spells_them():
+    text = "Pour la f2026-0142 et la facture n° 118 (FA-2026-7), virement REL-000120, chèque n° 4521876."
+    understanding = understand_text(text, sent_at=NOW, known_refs=("F2026-0142",))
+    assert understanding.invoice_refs == ("F2026-0142", "118", "FA-2026-7")
+
+
+def test_the_language_is_guessed_from_common_words():
+    assert understand_text("Je vous paierai la facture vendredi.", sent_at=NOW).language == Language.FR
+    assert understand_text("I will pay the invoice on Friday.", sent_at=NOW).language == Language.EN
+    assert understand_text("OK", sent_at=NOW).language is None
+
+
+MALFORMED = [
+    b"",
+    b"\x00\xff\xfe garbage",
+    b"Subject: no body",
+    b"Content-Type: multipart/mixed; boundary=x\r\n\r\n--x\r\nContent-Type: text/plain\r\n\r\nunterminated",
+    b"Content-Type: multipart/mixed\r\n\r\nno boundary at all",
+    b"Content-Type: text/plain; charset=unknown-8bit\r\nContent-Transfer-Encoding: base64\r\n\r\n!!!not base64",
+    b"Content-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\n=ZZ=E9=\r\n",
+    b"Date: not a date\r\nFrom: <<<@@>>>\r\nTo: ,,,\r\nSubject: =?bogus?q?x?=\r\n\r\nJe paie demain.",
+    b"Content-Type: text/html\r\n\r\n<div><blockquote><p>unclosed <b>tags</i></div></script>",
+    b"Content-Type: application/pdf\r\n\r\n%PDF-1.4",
+    b"X-Long: " + b"a" * 1_000_000 + b"\r\n\r\nbody",
+    b"Subject: " + b"=?utf-8?q?" + b"=C3=A9" * 50_000 + b"?=\r\n\r\nbody",
+    b"Content-Type: multipart/report; report-type=delivery-status; boundary=b\r\n\r\n--b\r\n"
+    b"Content-Type: message/delivery-status\r\n\r\nFinal-Recipient: garbage\r\n--b--",
+]
+
+
+@pytest.mark.parametrize("raw", MALFORMED, ids=range(len(MALFORMED)))
+def test_malformed_mail_never_raises(raw):
+    understanding = understand_email(raw)
+    assert understanding.kind in set(ArrivalKind)
+    understanding.as_json()
+
+
+def test_an_empty_body_is_other_with_no_confidence():
+    understanding = understand_email(reply(""))
+    assert (understanding.intent, understanding.confidence, understanding.new_text) == (Intent.OTHER, 0.0, "")
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.binary(max_size=2000))
+def test_any_bytes_give_an_understanding(raw):
+    understand_email(raw)
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.text(max_size=600))
+def test_any_text_gives_an_understanding(text):
+    understanding = understand_text(text, sent_at=NOW)
+    assert 0 <= understanding.confidence <= 1
