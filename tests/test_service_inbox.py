@@ -3,6 +3,7 @@ reads it, understands it and acts — through the same entry point a user starts
 
 from __future__ import annotations
 
+import asyncio
 import os
 import signal
 import subprocess
@@ -16,6 +17,8 @@ import pytest
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
+from bot.config import load
+from bot.service import build
 from dialogs.states import CaseState
 from storage.models import Case, Message, MessageStatus, Promise, Reply
 from tests.imap_server import ImapAccount, dovecot, imap_server  # noqa: F401 (fixtures)
@@ -92,3 +95,26 @@ def _wait_for_promise(engine: Engine, inbox: ImapAccount, *, deadline: float) ->
             return promise
         time.sleep(0.1)
     raise AssertionError("the service did not act on the reply within 30 s")
+
+
+async def test_a_wrong_imap_password_stops_the_listener_and_alerts_the_owner(
+        config_path: Path, engine: Engine, imap_server: ImapAccount) -> None:  # noqa: F811
+    config_path.write_text(config_path.read_text() + f"""
+[owner]
+email = "patron@durand.example"
+
+[imap]
+host = "{imap_server.host}"
+port = {imap_server.port}
+security = "none"
+username = "{imap_server.username}"
+password = "not the password"
+""", encoding="utf-8")
+    now = datetime(2026, 11, 23, 9, 30, tzinfo=UTC)
+    listener = build(load(config_path), engine).listener(lambda: now)
+    assert listener is not None
+    await asyncio.wait_for(listener.run(asyncio.Event()), timeout=30)  # returns: no retry loop on a bad password
+    with Session(engine) as session:
+        [alert] = session.exec(select(Message).where(Message.purpose == "alert:inbox_down")).all()
+    assert alert.recipient == "patron@durand.example" and "réponses" in (alert.subject or "")
+    assert "not the password" not in (alert.body or "")
