@@ -44,6 +44,7 @@ def sweep_policy(config: Config) -> SweepPolicy:
         min_days_between_contacts=config.sending.min_days_between_contacts,
         min_balance=config.sending.min_balance,
         promise_grace_days=config.policy.promise_grace_days,
+        max_broken_promises=config.legal.max_broken_promises,
         owner=Owner(email=config.owner.email, chat_ids=tuple(telegram.owner_chat_ids) if telegram else (),
                     language=config.owner.language),
     )

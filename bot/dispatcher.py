@@ -28,7 +28,7 @@ from scheduler.compose import Composer
 from scheduler.alerts import queue_alert
 from scheduler.failover import fail_over, ladder_step
 from scheduler.sweep import SweepPolicy, ladder_for, reachable_channels
-from storage import outbox
+from storage import notices, outbox
 from storage.case_changes import EventBuffer, record
 from storage.case_files import CaseStanding, load_case_files, load_standings
 from storage.finalizing import FinalizingMarks
@@ -282,14 +282,15 @@ class Dispatcher:
         case = session.get(Case, message.case_id)
         if case is None:
             return
-        kind = ("owner_alerted" if outbox.is_alert(message) else
-                "reminder_sent" if outbox.is_reminder(message) else "answer_sent")
+        kind = outbox.sent_event(message)
         data = {"step": message.purpose, "channel": message.channel, "message": message.id,
                 "message_id": message.message_id}
         if note:
             data["note"] = note
         if kind == "reminder_sent":
             case.last_contact_at = now
+        elif kind == "notice_sent":
+            notices.mark_sent(session, message, now)
         record(session, case, kind, now=now, actor="dispatcher", data=data, into=into)
         log.info("message=%s case=%s %s on %s", message.id, message.case_id, kind, message.channel)
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import mimetypes
 import signal
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -22,7 +23,7 @@ from sqlalchemy.engine import Engine
 from bot import assembly
 from bot.config import ConfigError, LoadedConfig
 from bot.dispatcher import ChatSender, DispatchReport, Dispatcher, EmailBuilder, EmailSender
-from bot.email_channel import SmtpChannel, compose, new_message_id
+from bot.email_channel import Attachment, SmtpChannel, compose, new_message_id
 from bot.imap_listener import ImapListener
 from bot.replies import ReplyProcessor
 from bot.telegram_channel import TelegramChannel, quiet_http_logs
@@ -115,9 +116,15 @@ def email_builder(loaded: LoadedConfig) -> EmailBuilder:
             language=debtor.language if debtor else owner_language,
             message_id=message.message_id or new_message_id(domain), now=now,
             reply_to=smtp.reply_to if smtp else "",
-            in_reply_to=message.in_reply_to or "", references=[message.in_reply_to] if message.in_reply_to else ())
+            in_reply_to=message.in_reply_to or "", references=[message.in_reply_to] if message.in_reply_to else (),
+            attachments=[Attachment(message.attachment_name or "attachment", message.attachment,
+                                    _mime_type(message.attachment_name))] if message.attachment else ())
 
     return build_email
+
+
+def _mime_type(filename: str | None) -> str:
+    return mimetypes.guess_type(filename or "")[0] or "application/octet-stream"
 
 
 async def run_forever(service: Service, clock: Clock) -> None:

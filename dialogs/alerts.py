@@ -21,6 +21,8 @@ class AlertKind(StrEnum):
     BOUNCED = "bounced"
     REPLY_REVIEW = "reply_review"
     INBOX_DOWN = "inbox_down"
+    AMICABLE_FAILED = "amicable_failed"
+    TIME_BAR = "time_bar"
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,6 +47,8 @@ _SUBJECTS = {
         AlertKind.BOUNCED: "Dossier {case} ({debtor}) : adresse e-mail en échec",
         AlertKind.REPLY_REVIEW: "Réponse à examiner : {debtor}",
         AlertKind.INBOX_DOWN: "relance : lecture des réponses arrêtée",
+        AlertKind.AMICABLE_FAILED: "Dossier {case} ({debtor}) : délai de la mise en demeure expiré",
+        AlertKind.TIME_BAR: "Dossier {case} ({debtor}) : prescription proche",
     },
     Language.EN: {
         AlertKind.FORMAL_NOTICE: "Case {case} ({debtor}): formal notice to decide",
@@ -59,6 +63,8 @@ _SUBJECTS = {
         AlertKind.BOUNCED: "Case {case} ({debtor}): email address bounced",
         AlertKind.REPLY_REVIEW: "Reply to review: {debtor}",
         AlertKind.INBOX_DOWN: "relance: reading replies has stopped",
+        AlertKind.AMICABLE_FAILED: "Case {case} ({debtor}): formal notice deadline passed",
+        AlertKind.TIME_BAR: "Case {case} ({debtor}): claim nearly time-barred",
     },
 }
 _BODIES = {
@@ -87,6 +93,11 @@ _BODIES = {
                                 "n'a été fait. Le message :",
         AlertKind.INBOX_DOWN: "La lecture de la boîte de réception s'est arrêtée sur une erreur qu'il faut "
                               "corriger (identifiants, dossier). Les réponses des débiteurs attendent.",
+        AlertKind.AMICABLE_FAILED: "Le délai laissé par la mise en demeure est passé sans paiement complet : la "
+                                   "phase amiable est terminée. La suite (injonction de payer) vous appartient ; "
+                                   "`relance case export` prépare le dossier. Date limite :",
+        AlertKind.TIME_BAR: "Une créance de ce dossier approche de la prescription ; une mise en demeure ne "
+                            "l'interrompt pas (seule une reconnaissance de dette ou une action en justice) :",
     },
     Language.EN: {
         AlertKind.FORMAL_NOTICE: "The amicable reminders have failed. The case awaits your decision on "
@@ -112,6 +123,11 @@ _BODIES = {
                                 "done. The message:",
         AlertKind.INBOX_DOWN: "Reading the inbox has stopped on an error that needs fixing (credentials, "
                               "folder). Debtors' replies are waiting.",
+        AlertKind.AMICABLE_FAILED: "The formal notice's deadline has passed without full payment: the amicable "
+                                   "phase is over. What comes next (an order for payment) is yours to decide; "
+                                   "`relance case export` prepares the file. Deadline:",
+        AlertKind.TIME_BAR: "A claim in this case is close to being time-barred; a formal notice does not stop "
+                            "the clock (only an acknowledgment of the debt or a court action does):",
     },
 }
 

@@ -59,6 +59,7 @@ class CaseFacts:
     promise_until: date | None  # a pending promise's date + grace, if any
     plan_on_time: bool  # an active payment plan whose installments are paid on time
     channels: tuple[Channel, ...]  # reachable channels in the debtor's order (opt-outs removed)
+    notice_deadline: date | None = None  # the last day a formal notice gave to pay
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,7 +86,14 @@ class PromiseLapsed:
     promised_until: date
 
 
-Decision = Wait | Act | PromiseLapsed
+@dataclass(frozen=True, slots=True)
+class NoticeExpired:
+    """The formal notice's deadline has passed with money still due: the amicable phase has failed."""
+
+    deadline: date
+
+
+Decision = Wait | Act | PromiseLapsed | NoticeExpired
 
 
 def decide(facts: CaseFacts, ladder: Ladder, *, today: date, min_balance: Decimal) -> Decision:
@@ -94,6 +102,10 @@ def decide(facts: CaseFacts, ladder: Ladder, *, today: date, min_balance: Decima
         if facts.promise_until is not None and today <= facts.promise_until:
             return Wait("promise pending", facts.promise_until + timedelta(days=1))
         return PromiseLapsed(facts.promise_until or today)
+    if facts.state is CaseState.NOTICE_SENT and facts.notice_deadline is not None:
+        if today <= facts.notice_deadline:
+            return Wait("formal notice deadline running", facts.notice_deadline + timedelta(days=1))
+        return NoticeExpired(facts.notice_deadline)
     if facts.state is CaseState.IN_PLAN and facts.plan_on_time:
         return Wait("payment plan on time")
     if facts.state not in (CaseState.ACTIVE, CaseState.IN_PLAN):

@@ -13,11 +13,12 @@ from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
 
+from sqlalchemy import func
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
 from dialogs.alerts import Alert, AlertKind
-from dialogs.escalation import Act, CaseFacts, Ladder, PromiseLapsed, StepAction, Wait, decide
+from dialogs.escalation import Act, CaseFacts, Ladder, NoticeExpired, PromiseLapsed, StepAction, Wait, decide
 from dialogs.parties import Channel
 from dialogs.states import CaseState
 from scheduler.alerts import Owner, queue_alert
@@ -41,6 +42,7 @@ class SweepPolicy:
     min_balance: Decimal
     promise_grace_days: int
     owner: Owner
+    max_broken_promises: int = 2
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,8 +114,18 @@ def _decide_case(session: Session, file: CaseFile, policy: SweepPolicy, composer
     today = now.astimezone(calendar.tz).date()
     ladder = ladder_for(policy, debtor)
     decision = decide(_facts(file, policy), ladder, today=today, min_balance=policy.min_balance)
+    if isinstance(decision, NoticeExpired):
+        record(session, case, "amicable_failed", now=now, actor="scheduler", to_state=CaseState.AMICABLE_FAILED,
+               data={"deadline": decision.deadline, "balance": total_due(file.invoices)}, into=writes.events)
+        queue_alert(session, policy.owner, Alert(AlertKind.AMICABLE_FAILED, case.id, _who(debtor),
+                                                 str(decision.deadline)), now)
+        case.next_action_at = None
+        return
     if isinstance(decision, PromiseLapsed):
-        _promise_lapsed(session, file, decision.promised_until, now, writes.events)
+        if _promise_lapsed(session, file, decision.promised_until, now, writes.events, policy):
+            report.flagged += 1
+            case.next_action_at = None
+            return
         decision = decide(_facts(file, policy), ladder, today=today, min_balance=policy.min_balance)
     if isinstance(decision, Wait):
         report.waiting += 1
@@ -212,6 +224,7 @@ def _facts(file: CaseFile, policy: SweepPolicy) -> CaseFacts:
         promise_until=None if file.promised_on is None else file.promised_on + timedelta(days=grace),
         plan_on_time=file.plan_active,
         channels=reachable_channels(debtor),
+        notice_deadline=file.notice_deadline,
     )
 
 
@@ -229,12 +242,24 @@ def reachable_channels(debtor: Debtor) -> tuple[Channel, ...]:
     return tuple(c for c in order if usable[c] and c not in opted_out)
 
 
-def _promise_lapsed(session: Session, file: CaseFile, until: date, now: datetime, events: EventBuffer) -> None:
+def _promise_lapsed(session: Session, file: CaseFile, until: date, now: datetime, events: EventBuffer,
+                    policy: SweepPolicy) -> bool:
+    """Mark the case's pending promises broken; back to the ladder, or — the debtor has now broken
+    `max_broken_promises` — flagged for a formal notice (returns True then)."""
     for promise in session.exec(_pending_promises(file.case.id or 0)):
         promise.status = PromiseStatus.BROKEN
         promise.resolved_at = now
-    record(session, file.case, "promise_broken", now=now, actor="scheduler", to_state=CaseState.ACTIVE,
-           data={"promised_until": until}, into=events)
+    session.flush()
+    broken = session.exec(select(func.count()).select_from(Promise).where(
+        Promise.case_id == file.case.id, Promise.status == PromiseStatus.BROKEN)).one()
+    escalate = broken >= policy.max_broken_promises
+    record(session, file.case, "promise_broken", now=now, actor="scheduler",
+           to_state=CaseState.NOTICE_PENDING if escalate else CaseState.ACTIVE,
+           data={"promised_until": until, "broken_promises": broken}, into=events)
+    if escalate:
+        queue_alert(session, policy.owner, Alert(AlertKind.FORMAL_NOTICE, file.case.id, _who(file.debtor),
+                                                 f"{broken} promises broken"), now)
+    return escalate
 
 
 def _pending_promises(case_id: int) -> Any:

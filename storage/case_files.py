@@ -14,7 +14,7 @@ from sqlmodel import Session, col, select
 from dialogs.money import from_cents
 from dialogs.states import CaseState
 from storage.debtor_cases import chunks
-from storage.models import Case, Debtor, Invoice, PaymentPlan, PlanStatus, Promise, PromiseStatus
+from storage.models import Case, Debtor, Invoice, Notice, PaymentPlan, PlanStatus, Promise, PromiseStatus
 
 
 @dataclass(frozen=True, slots=True)
@@ -24,6 +24,7 @@ class CaseFile:
     invoices: tuple[Invoice, ...]  # open (something remains, either way) and not disputed
     promised_on: date | None  # the latest pending promise's date
     plan_active: bool
+    notice_deadline: date | None = None  # the latest formal notice's
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,11 +63,13 @@ def load_case_files(session: Session, case_ids: Sequence[int]) -> list[CaseFile]
         for case_id, promised_on in session.exec(pending):
             promises[case_id] = max(promised_on, promises.get(case_id, promised_on))
         plans = _active_plans(session, part)
+        deadlines = dict(session.exec(select(Notice.case_id, func.max(Notice.deadline))
+                                      .where(col(Notice.case_id).in_(part)).group_by(col(Notice.case_id))).all())
         for case_id in part:
             case = cases.get(case_id)
             if case is not None:
                 files.append(CaseFile(case, debtors[case.debtor_id], tuple(invoices[case_id]),
-                                      promises.get(case_id), case_id in plans))
+                                      promises.get(case_id), case_id in plans, deadlines.get(case_id)))
     return files
 
 

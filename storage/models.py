@@ -51,6 +51,11 @@ class PlanStatus(StrEnum):
     REJECTED = "rejected"
 
 
+class NoticeStatus(StrEnum):
+    QUEUED = "queued"  # approved; its email is in the outbox
+    SENT = "sent"
+
+
 class DisputeStatus(StrEnum):
     OPEN = "open"
     RESOLVED = "resolved"
@@ -182,8 +187,29 @@ class Message(SQLModel, table=True):
     # The total the message states: if the balance moved before sending, the text is redone.
     stated_total: Decimal | None = _money(default=None)
     raw: bytes | None = Field(default=None, sa_type=LargeBinary)
+    # One file sent with the message (the formal notice's PDF).
+    attachment_name: str | None = Field(default=None, max_length=200)
+    attachment: bytes | None = Field(default=None, sa_type=LargeBinary)
     error: str | None = Field(default=None, sa_type=Text)
     created_at: datetime = _utc()
+
+
+class Notice(SQLModel, table=True):
+    """A formal notice the owner approved: the letter as sent, what it claimed, and its deadline."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    case_id: int = Field(foreign_key="debt_case.id", index=True)
+    status: NoticeStatus = Field(default=NoticeStatus.QUEUED, sa_type=EnumText(NoticeStatus))
+    as_of: date
+    deadline: date
+    currency: str = Field(max_length=3)
+    total_claimed: Decimal = _money()
+    claim: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    text: str = Field(sa_type=Text)
+    pdf: bytes = Field(sa_type=LargeBinary)
+    message_id: int | None = Field(default=None, foreign_key="message.id")
+    approved_at: datetime = _utc()
+    sent_at: datetime | None = _utc(default=None)
 
 
 class Reply(SQLModel, table=True):

@@ -26,12 +26,24 @@ ALERT = "alert:"  # the purpose of an owner alert starts so: no stop rule, no se
 ANSWER = "answer:"
 
 
+# The purpose of a formal notice the owner approved: no stop rule holds it back either.
+NOTICE = "notice:"
+
+
 def is_alert(message: Message) -> bool:
     return message.purpose.startswith(ALERT)
 
 
 def is_reminder(message: Message) -> bool:
-    return not message.purpose.startswith((ALERT, ANSWER))
+    return not message.purpose.startswith((ALERT, ANSWER, NOTICE))
+
+
+def sent_event(message: Message) -> str:
+    """The Event kind that records this message's delivery."""
+    for prefix, kind in ((ALERT, "owner_alerted"), (ANSWER, "answer_sent"), (NOTICE, "notice_sent")):
+        if message.purpose.startswith(prefix):
+            return kind
+    return "reminder_sent"
 
 
 def body_for(channel: Channel, subject: str | None, text: str) -> str:

@@ -507,7 +507,7 @@ async def test_a_promise_holds_the_ladder_until_its_date_plus_grace_then_the_lad
         ("reminder_2", "2026-12-14 09:00"), ("reminder_3", "2026-12-17 09:00")]
     [broken] = events(engine, "S", "promise_broken")
     assert (broken.at, broken.to_state, broken.data) == (
-        paris("2026-12-14 09:00"), CaseState.ACTIVE, {"promised_until": "2026-12-13"})
+        paris("2026-12-14 09:00"), CaseState.ACTIVE, {"promised_until": "2026-12-13", "broken_promises": 1})
     with Session(engine) as session:
         assert [p.status for p in session.exec(select(Promise))] == [PromiseStatus.BROKEN]
     assert case_of(engine, "S").state is CaseState.ACTIVE
