@@ -10,7 +10,7 @@ import pytest
 
 from bot.assembly import ladder
 from bot.config import PolicyConfig
-from dialogs.escalation import Act, CaseFacts, PromiseLapsed, StepAction, Wait, decide
+from dialogs.escalation import Act, CaseFacts, NoticeExpired, PromiseLapsed, StepAction, Wait, decide
 from dialogs.parties import Channel
 from dialogs.states import CaseState
 
@@ -101,3 +101,11 @@ def test_a_debtor_never_reminded_gets_the_last_reminder_before_any_formal_notice
     assert [s.name for s in decision.skipped] == ["courtesy", "reminder_1", "reminder_2", "reminder_3"]
     flagged = at(date(2027, 3, 5), last_step="last_reminder")
     assert isinstance(flagged, Act) and flagged.step.action is StepAction.FLAG_FORMAL_NOTICE
+
+
+def test_a_formal_notice_waits_for_its_deadline_then_the_amicable_phase_has_failed() -> None:
+    sent = replace(FACTS, state=CaseState.NOTICE_SENT, last_step="flag_formal_notice",
+                   notice_deadline=date(2027, 1, 20))
+    assert decide(sent, LADDER, today=date(2027, 1, 20), min_balance=MIN) == Wait(
+        "formal notice deadline running", date(2027, 1, 21))
+    assert decide(sent, LADDER, today=date(2027, 1, 21), min_balance=MIN) == NoticeExpired(date(2027, 1, 20))

@@ -834,3 +834,20 @@ async def test_a_reminder_carries_from_reply_to_auto_submitted_and_the_message_i
     assert row.message_id == message_id
     [sent] = events(engine, "S", "reminder_sent")
     assert sent.data == {"step": "courtesy", "channel": "email", "message": row.id, "message_id": message_id}
+
+
+async def test_a_debtor_who_breaks_promises_twice_is_flagged_for_a_formal_notice(
+        engine: Engine, tmp_path: Path, service: Service, smtp_server: RecordingServer) -> None:  # noqa: F811
+    import_at(engine, tmp_path, "2026-11-02 08:00", invoice("F-B1", "B", "2026-11-02"))
+    promise(engine, "B", on="2026-11-10", now="2026-11-03 10:00")
+    await run(service, "2026-11-03 10:00", "2026-11-16 12:00")  # 10 Nov + 3 days' grace lapse
+    assert case_of(engine, "B").state is CaseState.ACTIVE
+    promise(engine, "B", on="2026-11-20", now="2026-11-16 12:00")
+    await run(service, "2026-11-16 12:00", "2026-11-25 12:00")
+
+    case = case_of(engine, "B")
+    assert case.state is CaseState.NOTICE_PENDING and case.next_action_at is None
+    broken = events(engine, "B", "promise_broken")
+    assert [(e.to_state, e.data["broken_promises"]) for e in broken] == [
+        (CaseState.ACTIVE, 1), (CaseState.NOTICE_PENDING, 2)]
+    assert any("mise en demeure à décider" in m["Subject"] for m in owner_mail(smtp_server))
