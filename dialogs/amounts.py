@@ -59,8 +59,10 @@ _TIMES_BEFORE = re.compile(_COUNT + r"\s*(?:x|fois|×|\*)\s*(?:de\s+)?$")
 _INSTALLMENTS_OF = re.compile(_COUNT + r"?\s*(?:mensualites?|versements|echeances|paiements|prelevements|"
                               r"installments?|instalments?|payments|traites)\s+(?:mensuel(?:le)?s?\s+|monthly\s+)?"
                               r"(?:de|of)\s+(?:environ\s+|about\s+)?$")
-_PER_PERIOD_AFTER = re.compile(r"^\s*(?:/\s*|par\s+|per\s+|a\s+|an?\s+|chaque\s+|each\s+|every\s+|tous\s+les\s+)"
-                               r"(?:mois|month|semaine|week|trimestre|quarter)\b|^\s*(?:mensuels?|monthly|weekly)\b")
+_PER_PERIOD_AFTER = re.compile(r"^\s*(?:/\s*|par\s+|per\s+|a\s+|an?\s+|chaque\s+|each\s+|every\s+|tous\s+les\s+|"
+                               r"toutes\s+les\s+)(?:(?:two|2|deux|other|quinze|15)\s+)?(?:mois|months?|semaines?|"
+                               r"weeks?|jours|trimestre|quarter|quinzaine)\b"
+                               r"|^\s*(?:mensuels?|monthly|weekly|fortnightly|bi-?weekly)\b")
 _CAPITAL_BEFORE = re.compile(r"\bcapital\b[^.\n]{0,25}$")
 _LIMIT_BEFORE = re.compile(r"\b(?:over|above|under|below|exceeding|more\s+than|less\s+than|up\s+to|plus\s+de|"
                            r"moins\s+de|au-dessus\s+de|au-dela\s+de|en\s+dessous\s+de|superieure?s?\s+a|"

@@ -234,6 +234,8 @@ PATTERNS: list[tuple[WordRegex, _Resolver]] = [(WordRegex(p), r) for p, r in (
     (r"\b(?:sous\s+(?:quinzaine|quinze\s+jours)|within\s+(?:two|2)\s+weeks|within\s+a\s+fortnight)\b", _offset(14)),
     (r"\b(?:apres[\s-]demain|(?:the\s+)?day\s+after\s+tomorrow)\b", _offset(2)),
     (r"(?<!apres-)(?<!apres )\b(?:demain|tomorrow)\b", _offset(1)),
+    (r"\b(?:avant[\s-]hier|(?:the\s+)?day\s+before\s+yesterday)\b", _offset(-2)),
+    (r"(?<!avant-)(?<!avant )\b(?:hier|yesterday)\b", _offset(-1)),
     (r"\b(?:le\s+|on\s+)?(?:" + _WEEKDAY + r")\s+(?:le\s+|the\s+)?(?P<day>\d{1,2})" + _ORDINAL
      + r"(?!\d|\s*(?:[/.:h-]\d|€|eur))",
      _day_of_month),
@@ -254,7 +256,7 @@ _CLAUSE_BREAK = re.compile(r"[.;!?\n,]|\b(?:et|mais|puis|and|but|then)\b")
 _PAST_PARTICIPLE = re.compile(
     r"\b(?:vire|virees?|payee?s?|reglee?s?|versee?s?|effectuee?s?|envoyee?s?|emise?s?|transferee?s?|executee?s?|"
     r"passee?|parti|partie|fait|lance|ordonne|recue?s?|prelevee?s?|debitee?s?|paid|sent|transferred|wired|made|issued|processed|"
-    r"settled|initiated|received|went\s+out|left)\b")
+    r"settled|initiated|received|went|left|posted|postee?|mailed|cancell?ed|annulee?)\b")
 # French present tense looks like the participle once accents are gone: "je vous règle le 15".
 _FRENCH_PRESENT = re.compile(r"\b(?:je|j'|tu|il|elle|on|nous|vous)\s*(?:(?:vous|te|le|la|les|lui|leur|l')\s*)?"
                              r"(?:vire|paye|regle|verse)\b")

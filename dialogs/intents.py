@@ -34,13 +34,18 @@ class Rule:
     negatable: bool
 
 
-_P, _A, _D, _L, _W = (Intent.PROMISE_TO_PAY, Intent.ALREADY_PAID, Intent.DISPUTE, Intent.PAYMENT_PLAN_REQUEST,
-                      Intent.WRONG_CONTACT)
+_P, _A, _D, _L, _W, _O = (Intent.PROMISE_TO_PAY, Intent.ALREADY_PAID, Intent.DISPUTE, Intent.PAYMENT_PLAN_REQUEST,
+                          Intent.WRONG_CONTACT, Intent.OTHER)
 _NEG = False  # marks a rule whose own words are a negation
+# "faire", "passer", "envoyer" pay only with a payment for object: "je vais faire le virement" is a
+# promise, "je vais voir ce que je peux faire" is not.
+_PAYMENT_OBJECT = (r"\s+(?:a\s+|au\s+|l'|le\s+|la\s+|les\s+|un\s+|une\s+|mon\s+|ma\s+|notre\s+|ce\s+|cette\s+|"
+                   r"des\s+|du\s+)(?:virements?|paiements?|reglements?|cheques?|versements?|necessaire|solde)")
 _PAY_FUTURE = (r"paierai|paierons|payerai|payerons|reglerai|reglerons|verserai|verserons|virerai|virerons|"
-               r"enverrai|enverrons|ferai|ferons|procederai|procederons|effectuerai|effectuerons|solderai|"
-               r"solderons|regulariserai|regulariserons|lancerai|lancerons|passerai|passerons")
-_PAY_INFINITIVE = r"payer|regler|verser|virer|envoyer|faire|proceder|effectuer|solder|regulariser|lancer|passer"
+               r"solderai|solderons|regulariserai|regulariserons|(?:enverrai|enverrons|ferai|ferons|procederai|"
+               r"procederons|effectuerai|effectuerons|lancerai|lancerons|passerai|passerons)" + _PAYMENT_OBJECT)
+_PAY_INFINITIVE = (r"payer|regler|verser|virer|solder|regulariser|(?:envoyer|faire|proceder|effectuer|lancer|"
+                   r"passer)" + _PAYMENT_OBJECT)
 _PAID = (r"paye|regle|vire|verse|solde|envoye|effectue|fait|procede|emis|transfere|adresse|poste|"
          r"lance|execute|regularise|acquitte|preleve")
 _NUMBER_WORD = r"\d{1,2}|deux|trois|quatre|cinq|six|sept|huit|neuf|dix|douze|two|three|four|five|six|ten|twelve"
@@ -52,7 +57,10 @@ _TABLE: list[tuple[Intent, float, str] | tuple[Intent, float, str, bool]] = [
             r"(?:" + _PAY_FUTURE + r")\b"),
     (_P, 2, r"\b(?:je|nous|on)\s+(?:vais|allons|va)\s+(?:vous\s+|le\s+|la\s+|les\s+|l')?"
             r"(?:" + _PAY_INFINITIVE + r")\b"),
-    (_P, 1.5, r"\b(?:je|nous)\s+(?:vous\s+)?(?:regle|reglons|paie|paye|payons|vire|virons|verse|versons)\b"),
+    (_P, 1.5, r"\b(?:je|nous)\s+(?:vous\s+)?(?:la\s+|le\s+|les\s+|l')?(?:regle|reglons|paie|paye|payons|vire|virons|"
+              r"verse|versons)\b"),
+    # "Je la passe demain": with the invoice for object, passing or sending it is paying it.
+    (_P, 1.5, r"\b(?:je|nous)\s+(?:vous\s+)?(?:la|le|les|l')\s*(?:passe|passons|envoie|envoyons|fais|faisons)\b"),
     (_P, 1.5, r"\b(?:je|nous)\s+(?:vous\s+)?(?:fais|faisons|lance|lancons|passe|envoie|envoyons|programme|effectue)\s+"
               r"(?:le|un|mon|notre|ce|les|des)\s+(?:virements?|paiements?|reglements?|cheques?|versements?|necessaire)\b"),
     (_P, 2, r"\b(?:confirm\w*|garanti\w*)\s+(?:le|un|notre|mon|votre)\s+(?:reglement|paiement|virement|versement)\b"),
@@ -72,7 +80,10 @@ _TABLE: list[tuple[Intent, float, str] | tuple[Intent, float, str, bool]] = [
     (_P, 2, r"\b(?:i|we)\s*(?:will|'ll|shall|am\s+going\s+to|are\s+going\s+to|intend\s+to|plan\s+to|can|could|"
             r"'m\s+going\s+to|'re\s+going\s+to)\s+(?:\w+\s+)?(?:pay|settle|transfer|send|wire|clear|make|process|"
             r"arrange|release|authori[sz]e|have\s+(?:the\s+)?(?:payment|money|funds)|get\s+(?:the\s+)?(?:payment|"
-            r"money|funds)|get\s+(?:it|this|that)\s+(?:sorted|paid|settled|done|cleared)|sort\s+(?:it|this)\s+out)\b"),
+            r"money|funds)|get\s+(?:it|this|that)\s+(?:sorted|paid|settled|done|cleared)|sort\s+(?:it|this)\s+out|"
+            r"do\s+(?:it|this|that|the\s+(?:payment|transfer))\b(?!\s+(?:if|once|when)))\b"),
+    # Notes drop the subject: "Not yet paid, will pay by Friday."
+    (_P, 2, r"(?:^|(?<=[.!?,;:\n-]))\s*(?:will|shall)\s+(?:pay|settle|transfer|send|wire|clear)\b"),
     (_P, 2, r"\b(?:will|'ll)\s+(?:go\s+out|be\s+(?:paid|sent|settled|transferred|processed|released|made|wired|"
             r"cleared|with\s+you))\b"),
     (_P, 2, r"\b(?:payment|transfer|money|funds|it|cheque|check|wire)\s+(?:goes|is\s+going|leaves|is\s+being\s+sent|"
@@ -87,15 +98,32 @@ _TABLE: list[tuple[Intent, float, str] | tuple[Intent, float, str, bool]] = [
     # ---- already paid
     (_A, 3, r"\b(?:j'ai|nous\s+avons|on\s+a|j'avais|nous\s+avions|(?:je|nous)\s+(?:vous|l'|les|lui|leur)\s*"
             r"(?:ai|avons|avions|avais))\s+(?:deja\s+|bien\s+|pourtant\s+|effectivement\s+|"
-            r"tout\s+|integralement\s+)*(?:" + _PAID + r")e?s?\b"),
+            r"tout\s+|integralement\s+|meme\s+|aussi\s+|egalement\s+|donc\s+|hier\s+)*(?:" + _PAID + r")e?s?\b"),
+    # A third party paid: "le club a soldé les deux factures", "mon comptable a réglé".
+    (_A, 2.5, r"\b(?:il|elle|qui|comptable|club|association|societe|banque|service|tresorier|tresoriere)\s+a\s+"
+              r"(?:deja\s+|bien\s+)?(?:paye|regle|solde|vire|verse|acquitte)\b"),
+    (_A, 2.5, r"\b(?:team|accountant|bookkeeper|department|office|bank|company|finance|accounts|treasurer)\s+"
+              r"(?:has\s+|have\s+|had\s+)?(?:already\s+)?(?:paid|settled|transferred|wired)\b"),
+    (_A, 3, r"\b(?:nous\s+nous\s+sommes|je\s+me\s+suis|s'est)\s+(?:deja\s+|bien\s+)?acquitte"),
+    # "Réglé par chèque posté hier"; "je vous règle par virement" is the present tense, a promise.
+    (_A, 2.5, r"\b(?<!je\s)(?<!vous\s)(?:reglee?s?|payee?s?|viree?s?|soldee?s?)\s+(?:par|en)\s+(?:cheque|virement|"
+              r"carte|cb|prelevement|especes|paypal)"),
+    (_A, 2.5, r"\b(?<!be\s)(?:paid|settled)\s+(?:by|via|with)\s+(?:cheque|check|card|credit\s+card|debit\s+card|"
+              r"bank\s+transfer|transfer|wire|bacs|direct\s+debit|paypal)\b"),
+    (_A, 2.5, r"\b(?:wire|transfer|payment|remittance|money|funds|cheque|check|bacs)\b[^.;!?\n]{0,30}?\b(?:left|went\s+"
+              r"(?:out|across|through|over)|cleared|has\s+gone|was\s+debited)\b"),
+    (_A, 2.5, r"(?:[£$€]\s?\d[\d,.]*|\b\d[\d,.]*\s?(?:€|eur|euros|gbp|usd))\s+"
+              r"(?:went\s+(?:out|across|through|over)|left|cleared)\b"),
+    (_A, 2, r"\b(?:wire|transfer|payment|remittance|bacs|bank)\s+(?:confirmation|receipt|advice|slip)\b|"
+            r"\b(?:confirmation|receipt|proof)\b[^.;!?\n]{0,40}?\b(?:attached|enclosed)\b"),
     (_A, 3, r"\b(?:a|ont|avait|avaient)\s+(?:deja\s+|bien\s+)?ete\s+(?:" + _PAID + r"|debite)e?s?\b"),
     (_A, 2.5, r"\b(?:est|sont)\s+(?:deja\s+|bien\s+)?(?:payee?s?|reglee?s?|soldee?s?|acquittee?s?)\b"),
     (_A, 3, r"\bdeja\s+(?:ete\s+)?(?:payee?s?|reglee?s?|viree?s?|versee?s?|soldee?s?)\b"),
     (_A, 2.5, r"\b(?:virement|paiement|reglement|cheque|versement)\s+(?:a\s+ete\s+|est\s+|bien\s+)?(?:effectue|emis|"
               r"envoye|parti|passe|fait|execute|poste|debite)\b"),
     (_A, 2, r"\b(?:justificatif|preuve|avis|confirmation|copie|capture)\s+(?:de|du)\s+(?:virement|paiement|"
-            r"reglement|l'ordre\s+de\s+virement)\b"),
-    (_A, 2, r"\bc'est\s+(?:deja\s+)?(?:regle|paye)\b"),
+            r"reglement|releve|l'ordre\s+de\s+virement)\b"),
+    (_A, 2.5, r"\bc'est\s+(?:deja\s+|bien\s+)?(?:regle|paye|parti|fait|vire|envoye)\b"),
     # A sentence that opens on the participle: "Réglé le 3 décembre", "Paid yesterday".
     (_A, 2.5, r"(?:^|[.!?:]\s+|\n)\s*(?:deja\s+|already\s+)?(?:reglee?s?|payee?s?|viree?s?|versee?s?|soldee?s?|"
               r"paid|settled|transferred|wired)\b"),
@@ -103,14 +131,17 @@ _TABLE: list[tuple[Intent, float, str] | tuple[Intent, float, str, bool]] = [
               r"arrived|reached\s+you|landed|been\s+received)\b"),
     (_A, 2, r"\bvous\s+(?:avez|auriez)\s+(?:du|deja|bien)\s+(?:recevoir|recu)\b"),
     (_A, 3, r"\b(?:i|we)\s*(?:have|'ve|had|'d)?\s*(?:already\s+)?(?:paid|settled|transferred|wired|cleared|"
-            r"sent\s+(?:the\s+|you\s+the\s+|you\s+a\s+|a\s+)?(?:payment|money|funds|transfer|cheque|check|wire|bacs)|"
+            r"(?:sent|posted|mailed|dispatched)\s+(?:the\s+|you\s+the\s+|you\s+a\s+|a\s+|our\s+|my\s+)?"
+            r"(?:payment|money|funds|transfer|cheque|check|wire|bacs)|"
             r"made\s+(?:the\s+|a\s+)?payment)\b"),
     (_A, 2.5, r"\b(?:payment|transfer|invoice|balance|amount|it|this|that|bill|cheque|check)\b[^.;!?\n]{0,30}?"
               r"\b(?:has|have|was|were)\s+"
-              r"(?:already\s+)?(?:been\s+)?(?:paid|settled|transferred|made|cleared|processed|sent)\b"),
+              r"(?:already\s+)?(?:been\s+)?(?:paid|settled|transferred|made|cleared|processed|sent|mailed|posted)\b"),
+    (_A, 2.5, r"\b(?:factures?|invoices?|bills?)\s+(?:deja\s+|already\s+)?(?:payee?s?|reglee?s?|soldee?s?|acquittee?s?|"
+              r"paid|settled)\b"),
     (_A, 3, r"\balready\s+(?:been\s+)?(?:paid|settled)\b"),
     (_A, 2, r"\b(?:proof|confirmation|evidence)\s+of\s+(?:payment|transfer)\b|\bremittance\s+advice\b"),
-    (_A, 2, r"\byou\s+should\s+have\s+received\b"),
+    (_A, 2.5, r"\byou\s+should\s+have\s+(?:received|got)\b|\byou\s+should\s+(?:already|now|by\s+now)\s+have\b"),
     (_A, 2.5, r"\bincluded\s+in\b[^.;!?\n]{0,30}\bpayment|\binclus\w*\s+dans\b[^.;!?\n]{0,30}\b(?:virement|paiement|"
               r"reglement)"),
     # ---- dispute
@@ -121,12 +152,21 @@ _TABLE: list[tuple[Intent, float, str] | tuple[Intent, float, str, bool]] = [
             r"(?:erronee?s?|incorrecte?s?|inexacte?s?|fausse?s?|faux)\b"),
     (_D, 3, r"\berreurs?\s+(?:de|sur|dans)\s+(?:la\s+|le\s+|votre\s+|cette\s+|vos\s+)?(?:facture|facturation|montant|"
             r"calcul|prix|quantite|tarif)"),
-    (_D, 3, r"\b(?:jamais|pas)\s+(?:ete\s+)?(?:commandee?s?|livree?s?|recu\s+(?:la|les|le|vos|votre)\s+(?:marchandise|"
-            r"livraison|commande|colis|materiel|produit|prestation|travaux|pieces?))", _NEG),
+    # What was never received is the goods, unless it is paperwork or money: "jamais reçu le fauteuil".
+    (_D, 3, r"\b(?:jamais|pas)\s+(?:encore\s+)?(?:ete\s+)?(?:commandee?s?|livree?s?|recu\s+(?:la|les|le|l'|mon|ma|mes|"
+            r"notre|nos|vos|votre)\s*(?!facture|relance|courrier|mail|e-mail|email|message|rappel|releve|avoir|lettre|"
+            r"devis|reglement|paiement|virement|rib|lien|code)[a-z])", _NEG),
+    (_D, 2.5, r"\bpourquoi\s+(?:je|nous|on)\s+(?:paierais|paierions|paierait|devrais|devrions|devrait|reglerais|"
+              r"reglerions)\b|\bwhy\s+(?:should|would)\s+(?:i|we)\s+pay\b", _NEG),
+    (_D, 3, r"\b(?:i|we)\s+(?:had\s+|have\s+|'ve\s+)?cancell?ed\s+(?:the|this|our|my|that)\s+(?:order|contract|"
+            r"booking|subscription|service|job)\b|\b(?:j'ai|nous\s+avons|on\s+a)\s+(?:bien\s+)?annule\s+(?:la|cette|"
+            r"notre|ma|le|mon|ce)\s+(?:commande|contrat|prestation|reservation|intervention|abonnement)\b"),
+    (_D, 2.5, r"\bwrong\s+(?:legal\s+)?entity\b|\b(?:separate|different)\s+(?:legal\s+)?entity\b|"
+              r"\bmauvaise\s+entite\b|\bentite\s+(?:juridique\s+)?(?:distincte|differente)\b"),
     (_D, 3, r"\b(?:travaux|travail|prestation|chantier|intervention|livraison|commande|produit|marchandise|service|"
             r"installation|reparation)s?\b[^.;!?\n]{0,40}?\b(?:pas|jamais|non)\s+(?:ete\s+|encore\s+)?(?:termine|"
             r"realise|effectue|fait|livre|conforme|fini|acheve)e?s?\b", _NEG),
-    (_D, 3, r"\b(?:defectueu(?:x|se)s?|malfacons?|non[\s-]conformes?|pas\s+conformes?|endommagee?s?|abimee?s?|"
+    (_D, 3, r"\b(?:defectueu(?:x|se)s?|cassee?s?|brisee?s?|malfacons?|non[\s-]conformes?|pas\s+conformes?|endommagee?s?|abimee?s?|"
             r"inachevee?s?)\b"),
     (_D, 3, r"\b(?:trop|deux\s+fois)\s+factur|\bdouble\s+facturation\b|\bfacturee?s?\s+(?:en\s+double|deux\s+fois)\b"),
     (_D, 3, r"\bne\s+(?:vous\s+)?(?:dois|devons|doit)\s+rien\b|\bpas\s+redevables?\b", _NEG),
@@ -134,7 +174,8 @@ _TABLE: list[tuple[Intent, float, str] | tuple[Intent, float, str, bool]] = [
             r"\s+pas\b|\bpas\s+question\s+de\s+(?:payer|regler)\b", _NEG),
     (_D, 2.5, r"\bpas\s+d'accord\s+(?:avec|sur)\b|\bdesaccord\b", _NEG),
     (_D, 1.5, r"\b(?:un|d'un|votre|notre|cet)\s+avoir\b"),
-    (_D, 3, r"\b(?:reediter|rectifier|corriger|modifier|refaire|annuler)\s+(?:la|cette|votre)\s+facture\b|"
+    (_D, 3, r"\b(?:reediter|rectifier|corriger|modifier|refaire|annuler)\s+(?:la|cette|votre)\s+facture\b"
+            r"(?!\s+(?:au\s+nom|a\s+l'ordre|a\s+l'adresse))|"
             r"\bla\s+(?:reediter|rectifier|corriger)\b|\bfactures?\s+(?:rectificative|corrigee|modifiee)s?\b"),
     (_D, 3, r"\b(?:suspend\w*|bloqu\w*|retenons|retiens)\s+(?:tout\s+|le\s+|notre\s+)?(?:paiement|reglement)\b|"
             r"\b(?:withhold\w*|holding)\s+(?:the\s+|any\s+|all\s+)?payment\b|\bpas\s+de\s+livraison\b"),
@@ -145,7 +186,7 @@ _TABLE: list[tuple[Intent, float, str] | tuple[Intent, float, str, bool]] = [
     (_D, 3, r"\b(?:i|we)\s+(?:dispute|contest|query|challenge)\b|\bdisput\w*"),
     (_D, 3, r"\bduplicate\b|\bdoublons?\b|\ben\s+double\b"),
     (_D, 2, r"\b(?:cancel|annuler)\s+(?:the|this|cette|la)\s+(?:duplicate|invoice|facture|doublon)\b"),
-    (_D, 3, r"\b(?:reissue|re-issue|corrected\s+invoice|revised\s+invoice|amended\s+invoice)\b|\bordered\b"
+    (_D, 3, r"\b(?:reissue|re-issue|re-?invoice|corrected\s+invoice|revised\s+invoice|amended\s+invoice)\b|\bordered\b"
             r"[^.;!?\n]{0,40}\binvoiced\b"),
     (_D, 3, r"\bnever\s+(?:agreed|arrived|turned\s+up|showed\s+up)\b|"
             r"\bjamais\s+(?:accepte|convenu|valide|arrive)e?s?\b|"
@@ -158,7 +199,7 @@ _TABLE: list[tuple[Intent, float, str] | tuple[Intent, float, str, bool]] = [
     (_D, 3, r"\b(?:incorrect|wrong|erroneous|inaccurate)\s+(?:invoice|amount|bill|charge|price|quantity|rate|total)"),
     (_D, 3, r"\bnever\s+(?:ordered|received\s+(?:the|any|our)\s+(?!invoice|reminder|e?mail|bill|statement)\w+)|"
             r"\b(?:did\s+not|didn't)\s+(?:order|receive\s+the\s+(?:goods|order|delivery|items))", _NEG),
-    (_D, 2.5, r"\b(?:faulty|defective|damaged|not\s+as\s+described|poor\s+quality|substandard|incomplete\s+work)\b"),
+    (_D, 2.5, r"\b(?:faulty|defective|damaged|broken|not\s+as\s+described|poor\s+quality|substandard|incomplete\s+work)\b"),
     (_D, 3, r"\b(?:work|job|service|order|delivery|goods)\b[^.;!?\n]{0,30}?\b(?:never|not)\s+(?:been\s+)?(?:completed|"
             r"delivered|finished|done|carried\s+out)\b", _NEG),
     (_D, 3, r"\b(?:overcharged|charged\s+(?:us\s+|me\s+)?twice|billed\s+(?:us\s+|me\s+)?twice|double[\s-](?:billed|"
@@ -181,9 +222,17 @@ _TABLE: list[tuple[Intent, float, str] | tuple[Intent, float, str, bool]] = [
             r"(?:the\s+)?(?:payment|balance|it|this|amount|bill)|pay\s+in\s+(?:parts|instal?lments|stages)|monthly\s+"
             r"(?:payments?|instal?lments?)|payment\s+(?:arrangement|schedule)|repayment\s+plan)\b"),
     (_L, 3, r"\bin\s+(?:" + _NUMBER_WORD + r")\s+(?:instal?lments|payments|parts|tranches|monthly\s+payments)\b"),
-    (_L, 2, r"\b(?:a|per|each|every)\s+(?:month|week)\b|\bpar\s+semaine\b"),
-    (_L, 3, r"\bspread\b|\b(?:over|across)\s+(?:" + _NUMBER_WORD + r")\s+(?:months|weeks)\b|\bhalf\s+now\b|"
+    (_L, 2, r"\b(?:a|per|each|every)\s+(?:month|week)\b|\bpar\s+semaine\b|\bpay\s+(?:it\s+|this\s+)?(?:off\s+)?"
+            r"(?:monthly|weekly)\b"),
+    # Against what was agreed only: "the reference doesn't match anything" is a question, not a dispute.
+    (_D, 2.5, r"\b(?:doesn't|does\s+not|don't|do\s+not)\s+match\s+(?:the|our|your)\s+(?:quote|quotation|estimate|"
+              r"order|purchase\s+order|contract|agreed)", _NEG),
+    (_L, 3, r"\bspread\b|\b(?:over|across)\s+(?:the\s+)?(?:next\s+|coming\s+|following\s+)?(?:" + _NUMBER_WORD
+            + r")\s+(?:months|weeks)\b|\bsur\s+(?:les\s+)?(?:" + _NUMBER_WORD + r")\s+(?:prochains\s+)?mois\b|"
+            r"\bhalf\s+now\b|"
             r"\bla\s+moitie\s+(?:maintenant|tout\s+de\s+suite|ce\s+mois)"),
+    (_L, 2.5, r"\bevery\s+(?:two|2|three|3|other|few)\s+(?:weeks|months)\b|\b(?:fortnightly|bi-?weekly|bi-?monthly)\b|"
+              r"\btous\s+les\s+(?:quinze|15)\s+jours\b|\btoutes\s+les\s+(?:deux|2)\s+semaines\b|\bpar\s+quinzaine\b"),
     # ---- wrong contact
     (_W, 3, r"\b(?:mauvaise?|erreur\s+de)\s+(?:adresse|destinataire|interlocut\w+|personne|contact|service|societe|"
             r"entreprise)\b"),
@@ -207,7 +256,21 @@ _TABLE: list[tuple[Intent, float, str] | tuple[Intent, float, str, bool]] = [
     (_W, 1.5, r"\b(?:externalisee?s?|outsourced|confiee?\s+a\s+(?:un|notre)\s+cabinet)\b"),
     (_W, 2.5, r"\b(?:nouvelle|nouvel|bonne)\s+adresse\b|\bdesormais\b[^.;!?\n]{0,40}@|"
               r"\ba\s+l'avenir\b[^.;!?\n]{0,60}@"),
-    (_W, 1, r"\b(?:je\s+transmets|j'ai\s+transmis|je\s+transfere|j'ai\s+transfere)\b"),
+    (_W, 1, r"\b(?:je\s+(?:lui\s+|leur\s+)?transmets|j'ai\s+transmis|je\s+transfere|j'ai\s+transfere|"
+            r"(?:i'll|i\s+will)\s+(?:let\s+(?:him|her|them)\s+know|pass\s+(?:it|this|your\s+\w+)\s+on))\b"),
+    # The firm changed hands, or the person retired: "was acquired by", "est à la retraite".
+    (_W, 3, r"\b(?:was|were|has\s+been|have\s+been|had\s+been)\s+(?:acquired|taken\s+over|bought\s+out|"
+            r"absorbed|bought\s+by)\b|\b(?:a|ont|avons)\s+ete\s+(?:rachetee?s?|reprise?s?|absorbee?s?)\b|"
+            r"\b(?:has|have|had)\s+(?:now\s+)?(?:retired|stepped\s+(?:back|down)|passed\s+away|died)\b|"
+            r"\b(?:est|sont)\s+(?:partie?s?\s+)?(?:a\s+la|en)\s+retraite\b|\bpris\s+sa\s+retraite\b|"
+            r"\bis\s+(?:now\s+)?retired\b|\b(?:est|sont)\s+decedee?s?\b"),
+    (_W, 2, r"\b(?:is|are)\s+(?:now\s+)?(?:running|managing)\s+(?:the|our)\s+(?:business|company|studio|shop|firm|"
+            r"office|practice|club|association)\b|\bqui\s+(?:gere|dirige|s'occupe\s+de\s+tout)\s+(?:maintenant|"
+            r"desormais)\b"),
+    (_W, 2.5, r"\b(?:correspondence|invoices?|reminders?|e-?mails?|statements?|courriers?|relances?|factures?)\b"
+              r"[^.;!?\n]{0,30}?\b(?:should|must|need\s+to)\s+(?:now\s+)?(?:go|be\s+(?:sent|addressed|directed))"
+              r"\s+to\b|"
+              r"\b(?:doivent|doit)\s+(?:desormais\s+|maintenant\s+)?(?:etre\s+)?(?:adressee?s?|envoyee?s?)\s+a\b"),
     (_W, 3, r"\bwrong\s+(?:person|address|contact|recipient|email|company|department)\b|\bnot\s+the\s+(?:right|correct)"
             r"\s+(?:person|contact|address|department|recipient)\b", _NEG),
     (_W, 3, r"\bplease\s+use\b[^.;!?\n]{0,60}@|\bformer\s+(?:employee|colleague|member\s+of\s+staff)\b|"
@@ -216,9 +279,17 @@ _TABLE: list[tuple[Intent, float, str] | tuple[Intent, float, str, bool]] = [
             r"\b(?:has|have)\s+left\s+(?:the|our)\s+(?:company|firm|business|organi[sz]ation)\b|\bleft\s+the\s+company\b",
      _NEG),
     (_W, 3, r"\bplease\s+(?:contact|write\s+to|email|send|address|redirect|direct|forward)\b[^.;!?\n]{0,60}@"),
+    (_W, 2.5, r"\bplease\s+(?:contact|write\s+to|email)\s+(?:our|the)\s+(?:accounts?\s+payable|finance|accounting|"
+              r"accounts)\b"),
     (_W, 2, r"\b(?:correct|right|new|proper)\s+(?:contact|address|email|person)\b"),
     (_W, 2.5, r"\b(?:i\s+am|i'm)\s+not\s+(?:responsible|in\s+charge|the\s+(?:right|correct))\b|\b(?:don't|do\s+not)\s+"
               r"(?:handle|deal\s+with)\b", _NEG),
+    # ---- other: paperwork asked for, which is neither a promise nor a dispute of the debt
+    (_O, 3, r"\b(?:refaire|reediter|etablir|modifier|emettre)\s+(?:la|cette|votre|une|notre)\s+facture\s+(?:au\s+nom|"
+            r"a\s+l'ordre|a\s+l'adresse)\b|\binvoice\s+(?:in\s+the\s+name\s+of|made\s+out\s+to)\b"),
+    (_O, 2, r"\b(?:w-?9|w-?8\s?ben(?:-e)?|kbis|attestation\s+(?:de\s+vigilance|urssaf|d'assurance)|"
+            r"certificate\s+of\s+insurance|tax\s+(?:form|residency\s+certificate)|"
+            r"vendor\s+(?:form|setup|registration))\b"),
 ]
 RULES: tuple[Rule, ...] = tuple(
     Rule(line[0], line[1], WordRegex(line[2]), line[3] if len(line) > 3 else True)  # type: ignore[misc]
@@ -230,12 +301,23 @@ _STRONGEST_FIRST = sorted(RULES, key=lambda rule: -rule.weight)
 # Negation in the words just before a match, within its clause.
 _CLAUSE_BREAK = re.compile(r"[.,;!?\n]|\b(?:mais|but|et|and)\b")
 # A doubt counts as a negation: "I thought I had paid" is no claim of payment.
+# So does a condition: "before we can pay a new vendor", "avant de régler" promise nothing.
 _NEGATION = re.compile(r"\b(?:ne|n'|pas|jamais|aucun|aucune|not|never|cannot|no\s+longer|thought|pensais|croyais|"
-                       r"believed|assumed|supposed|semblait)\b|n't\b")
+                       r"believed|assumed|supposed|semblait|before|avant\s+de|avant\s+d')\b|n't\b")
 _NEGATION_AFTER = re.compile(r"^\s*(?:pas|jamais|plus|point|rien)\b")
+# A payment asked about is no payment claimed: "Have I paid? No, not yet." (A promise asked about,
+# "Je vous règle 3 x 400 € ?", is still an offer to pay.)
+_SENTENCE_END = re.compile(r"[.!?\n]")
+_ASKABLE = frozenset({_A})
+_QUESTION_FACTOR = 0.5
+# Under this score nothing was said: one weak word ("paiement") is no promise without a date.
+_DECISIVE = 1.0
+# Confidence grows with the score: a lone weak cue (2) stays under the 0.5 that acts, a strong one (3)
+# just over it, a cue with a date or a second phrase agreeing (3.5 and up) over 0.6.
+_SCALE = 3.5
 
 # When two intents score alike, the one that needs the owner (or stops reminders) wins.
-PRIORITY: tuple[Intent, ...] = (_D, _W, _L, _A, _P)
+PRIORITY: tuple[Intent, ...] = (_D, _W, _L, _A, _P, _O)
 
 
 @dataclass(frozen=True, slots=True)
@@ -261,17 +343,29 @@ def _negated(folded: str, start: int, end: int) -> bool:
     return bool(re.search(r"\b(?:ne|n')\s*$", clause) and _NEGATION_AFTER.match(folded[end:end + 12]))
 
 
+def _asked(folded: str, end: int) -> bool:
+    stop = _SENTENCE_END.search(folded, end)
+    return stop is not None and stop.group() == "?"
+
+
 def find_evidence(folded: str) -> list[Evidence]:
-    """Every rule that holds in `folded` text, negated ones left out."""
+    """Every rule that holds in `folded` text, negated ones left out, a payment asked about at half its
+    weight."""
     found: list[Evidence] = []
     for rule in _STRONGEST_FIRST:
         for m in rule.pattern.finditer(folded):
             if rule.negatable and _negated(folded, m.start(), m.end()):
                 continue
-            # Two rules reading the same words for the same intent are one piece of evidence.
-            if any(e.intent is rule.intent and e.start < m.end() and m.start() < e.end for e in found):
+            # Two rules reading the same words for the same intent are one piece of evidence, and a
+            # weaker rule reading words a stronger one explained adds nothing ("virement" in
+            # "virement effectué" is no promise).
+            if any((e.intent is rule.intent and e.start < m.end() and m.start() < e.end)
+                   or (e.weight > rule.weight and e.start <= m.start() and m.end() <= e.end) for e in found):
                 continue
-            found.append(Evidence(rule.intent, rule.weight, m.start(), m.end()))
+            weight = rule.weight
+            if rule.intent in _ASKABLE and _asked(folded, m.end()):
+                weight *= _QUESTION_FACTOR
+            found.append(Evidence(rule.intent, weight, m.start(), m.end()))
             break  # one rule counts once: repeating a phrase is not more evidence
     return found
 
@@ -288,12 +382,13 @@ def decide(evidence: list[Evidence], *, bonuses: dict[Intent, float] | None = No
     for intent, bonus in (bonuses or {}).items():
         if intent in scores:
             scores[intent] += bonus
-    if not scores:
+    if not scores or max(scores.values()) < _DECISIVE:
         return Verdict(Intent.OTHER, 0.2, ())
     best = max(scores, key=lambda i: (scores[i], -PRIORITY.index(i)))
     top = scores[best]
-    rest = sum(score for intent, score in scores.items() if intent is not best)
-    strength = 1 - math.exp(-top / 2.5)
+    # A rival below the decisive score is a word in passing ("by bank transfer"), not a competing reading.
+    rest = sum(score for intent, score in scores.items() if intent is not best and score >= _DECISIVE)
+    strength = 1 - math.exp(-top / _SCALE)
     agreement = top / (top + rest)
     confidence = round(min(0.97, strength * agreement), 2)
     return Verdict(best, confidence, tuple(e for e in evidence if e.intent is best))

@@ -211,7 +211,9 @@ def _pasted_reminder(lines: list[str]) -> int | None:
     statement = next((i for i, line in enumerate(lines) if _OUR_STATEMENT.match(line.strip())), None)
     if statement is None:
         return None
-    greetings = [i for i in range(max(0, statement - 8), statement) if _OUR_GREETING.match(lines[i].strip())]
+    first = next(i for i, line in enumerate(lines) if line.strip())
+    # The debtor's own "Bonjour," opens the message; ours comes after their words.
+    greetings = [i for i in range(max(first + 1, statement - 8), statement) if _OUR_GREETING.match(lines[i].strip())]
     return greetings[-1] if greetings else statement
 
 

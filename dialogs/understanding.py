@@ -153,7 +153,8 @@ def _understand(text: str, kind: ArrivalKind, sent: datetime | None, known_refs:
         Intent.ALREADY_PAID: 1.0 if any(d.past for d in dates) else 0.0,
         Intent.WRONG_CONTACT: 1.0 if contacts else 0.0,
     }
-    verdict = decide(find_evidence(folded), bonuses=bonuses)
+    found = find_evidence(folded)
+    verdict = decide(found, bonuses=bonuses)
     intent = verdict.intent
     evidence = [text[e.start:e.end] for e in verdict.evidence]
 
@@ -162,7 +163,7 @@ def _understand(text: str, kind: ArrivalKind, sent: datetime | None, known_refs:
         evidence.append(text[promised.start:promised.end])
     plan = (propose(folded, amounts, dates, today) if intent is Intent.PAYMENT_PLAN_REQUEST
             else Proposal((), frozenset()))
-    money = _amount_for(intent, [a for a in amounts if a.start not in plan.parts])
+    money = _amount_for(intent, [a for a in amounts if a.start not in plan.parts and _about(folded, a, intent, found)])
     if money:
         evidence.append(text[money.start:money.end])
     installments = plan.installments
@@ -203,6 +204,17 @@ def _promised(folded: str, dates: list[DateMention], evidence: tuple[Evidence, .
         return best, mention.start
 
     return min(candidates, key=distance)
+
+
+def _about(folded: str, amount: MoneyMention, intent: Intent, found: list[Evidence]) -> bool:
+    """Whether a sum may be the intent's: not when its sentence speaks only of another intent ("Je conteste la
+    F-0220. Pour la F-0221 (75 €), je la passe demain": the 75 € is promised, not disputed)."""
+    start = max(folded.rfind(end, 0, amount.start) for end in ".!?\n") + 1
+    stop = _SENTENCE_END.search(folded, amount.end)
+    end = stop.start() if stop else len(folded)
+    # A weak word ("virement") claims no sentence; a match may begin on the line break before it.
+    here = {e.intent for e in found if e.weight >= 1 and e.end > start and e.start < end}
+    return not here or intent in here
 
 
 def _amount_for(intent: Intent, amounts: list[MoneyMention]) -> MoneyMention | None:

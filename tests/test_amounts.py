@@ -52,6 +52,8 @@ def test_numbers_that_are_not_sums_are_left_alone(text):
     ("300 € par mois", MoneyRole.INSTALLMENT, None),
     ("400€/mois", MoneyRole.INSTALLMENT, None),
     ("$250 a week", MoneyRole.INSTALLMENT, None),
+    ("£50 every two weeks", MoneyRole.INSTALLMENT, None),
+    ("100 € tous les quinze jours", MoneyRole.INSTALLMENT, None),
     ("les 2 000 € dus", MoneyRole.OWED, None),
     ("I owe you £1,200", MoneyRole.OWED, None),
     ("invoices over $1,000 need two signatures", MoneyRole.LIMIT, None),

@@ -79,6 +79,32 @@ def test_a_day_and_month_already_past_this_year_is_next_year():
     assert first("05/01", date(2026, 12, 20)) == date(2027, 1, 5)
 
 
+def test_a_day_and_month_a_few_weeks_back_is_this_past_day_not_next_year():
+    [mention] = find_dates("soldé le 8 janvier", date(2027, 1, 14))
+    assert (mention.value, mention.past) == (date(2027, 1, 8), True)
+    [mention] = find_dates("posted on 2 December", date(2026, 12, 21))
+    assert (mention.value, mention.past) == (date(2026, 12, 2), True)
+
+
+def test_yesterday_is_a_date_of_the_past():
+    assert [(m.value, m.past) for m in find_dates("viré hier, ou avant-hier ?", THU)] == [
+        (date(2026, 11, 11), True), (date(2026, 11, 10), True)]
+    assert first("paid yesterday") is None
+
+
+def test_an_american_writes_the_month_first():
+    [mention] = find_dates("on 1/8", date(2026, 12, 17), month_first=True)
+    assert mention.value == date(2027, 1, 8)
+    [mention] = find_dates("on 1/8", date(2026, 12, 17))
+    assert mention.value == date(2027, 8, 1)
+
+
+def test_an_english_writer_in_the_americas_is_read_month_first():
+    sent = datetime(2026, 12, 17, 23, 55, tzinfo=timezone(timedelta(hours=-8)))
+    assert understand_text("We'll send the payment on 1/8.", sent_at=sent).promised_date == date(2027, 1, 8)
+    assert understand_text("Je paierai le 1/8.", sent_at=sent).promised_date == date(2027, 8, 1)
+
+
 def test_today_written_as_a_day_and_month_is_today():
     assert first("le 12 novembre", THU) == THU
 

@@ -39,6 +39,11 @@ EXAMPLES: list[tuple[str, Intent]] = [
     ("We promise to settle it by the 30th.", P),
     ("Payment is booked for 2 December.", P),
     ("The 28th at the latest.", P),
+    ("Not yet paid, will pay by Friday.", P),
+    ("Je vous la règle lundi.", P),
+    ("Je la passe demain.", P),
+    ("Je vais faire le virement demain.", P),
+    ("I haven't paid yet but I'll do it on Monday.", P),
     # already paid
     ("Nous avons déjà payé cette facture le 12/11.", A),
     ("La facture a été réglée par virement.", A),
@@ -56,6 +61,21 @@ EXAMPLES: list[tuple[str, Intent]] = [
     ("Please find attached our remittance advice.", A),
     ("You should have received it by now.", A),
     ("It was included in last week's batch payment.", A),
+    ("Nous avons même payé deux fois.", A),
+    ("Notre comptable a réglé la facture.", A),
+    ("Nous nous sommes acquittés de cette somme le 6 novembre.", A),
+    ("Facture réglée par chèque, posté hier.", A),
+    ("Invoice 142 was paid by card on the 3rd.", A),
+    ("Our accounts team settled this on the 3rd.", A),
+    ("The wire left our account on 9 November.", A),
+    ("£650 went across on Friday.", A),
+    ("Wire confirmation attached.", A),
+    ("C'est parti ce matin.", A),
+    ("You should already have it.", A),
+    ("I posted a cheque on 2 November.", A),
+    ("Ci-joint la copie du relevé.", A),
+    ("Facture payée le 10/11, merci de vérifier.", A),
+    ("Check was mailed on Nov 2.", A),
     # dispute
     ("Nous contestons cette facture.", D),
     ("Cette facture fait l'objet d'une contestation.", D),
@@ -91,6 +111,14 @@ EXAMPLES: list[tuple[str, Intent]] = [
     ("We don't owe you anything.", D),
     ("I disagree with the total.", D),
     ("We are waiting for a credit note.", D),
+    ("Je n'ai jamais reçu le fauteuil.", D),
+    ("Je ne vois pas pourquoi je paierais.", D),
+    ("We cancelled the order on 3 October.", D),
+    ("Wrong entity billed.", D),
+    ("La marchandise est arrivée cassée.", D),
+    ("The screen arrived broken.", D),
+    ("This invoice doesn't match the quote.", D),
+    ("Please re-invoice the company that ordered.", D),
     # payment plan request
     ("Pourriez-vous m'accorder un échéancier ?", L),
     ("Puis-je payer en trois fois ?", L),
@@ -102,6 +130,9 @@ EXAMPLES: list[tuple[str, Intent]] = [
     ("Could we pay in three installments?", L),
     ("Could we do $250 a week for 4 weeks?", L),
     ("Would it be possible to spread the cost over six months?", L),
+    ("Could I pay £50 every two weeks?", L),
+    ("Could I pay it off monthly?", L),
+    ("Could we clear the balance over the next three months?", L),
     # wrong contact
     ("Vous écrivez à la mauvaise adresse.", W),
     ("Je ne suis pas le bon interlocuteur.", W),
@@ -120,6 +151,15 @@ EXAMPLES: list[tuple[str, Intent]] = [
     ("Please forward this to ap@client.example.", W),
     ("Could you update your records with the correct contact?", W),
     ("I'm not responsible for payments.", W),
+    ("Mia has retired.", W),
+    ("Please contact our accounts payable department.", W),
+    ("Bellwether was acquired by Northgate.", W),
+    ("Georgia is now running the studio.", W),
+    ("All invoices should now go to ap@client.example.", W),
+    ("Je lui transmets votre message.", W),
+    # other: paperwork, not the debt
+    ("Pouvez-vous refaire la facture au nom de la SARL ?", Intent.OTHER),
+    ("Could you send us a W-9 form?", Intent.OTHER),
 ]
 
 
@@ -144,6 +184,20 @@ def test_every_rule_of_the_table_has_an_example():
 ])
 def test_a_denied_or_doubted_payment_is_not_already_paid(text):
     assert understand_text(text, sent_at=NOW).intent != A
+
+
+@pytest.mark.parametrize("text", [
+    "Je vais voir ce que je peux faire.",
+    "Comment je fais pour payer ?",
+    "Before we can pay a new vendor we need your bank details on letterhead.",
+    "Le lien de paiement ne marche pas.",
+])
+def test_a_payment_asked_about_conditioned_or_merely_named_is_other(text):
+    assert understand_text(text, sent_at=NOW).intent == Intent.OTHER
+
+
+def test_a_payment_asked_about_then_promised_is_a_promise():
+    assert understand_text("Have I paid? No, not yet. I'll do it on Friday.", sent_at=NOW).intent == P
 
 
 @pytest.mark.parametrize("text", [
@@ -183,6 +237,35 @@ def test_conflicting_evidence_lowers_confidence():
     mixed = decide(find_evidence(fold("Nous contestons la facture. Nous avons déjà payé l'autre.")))
     assert mixed.intent == alone.intent == D
     assert mixed.confidence < alone.confidence
+
+
+@pytest.mark.parametrize("text", [
+    "Je vous transmets.",                                       # one weak cue
+    "Je m'en occupe.",                                          # a promise without a date
+    "Nous contestons la facture, mais je vous règle lundi.",    # two intents competing
+])
+def test_a_weak_or_contested_reading_does_not_act_alone(text):
+    assert understand_text(text, sent_at=NOW).confidence < 0.5
+
+
+@pytest.mark.parametrize("text", [
+    "Je vous paierai vendredi.",
+    "We paid this on 2 November.",
+    "C'est fait, le virement est parti vendredi.",
+])
+def test_a_clear_reading_with_agreeing_evidence_acts(text):
+    assert understand_text(text, sent_at=NOW).confidence > 0.6
+
+
+def test_a_weak_word_inside_a_stronger_phrase_is_not_a_rival():
+    understanding = understand_text("Virement effectué ce matin.", sent_at=NOW)
+    assert (understanding.intent, understanding.evidence) == (A, ("Virement effectué",))
+
+
+def test_a_payment_word_in_passing_is_no_rival_to_a_claim():
+    plain = understand_text("We paid both invoices.", sent_at=NOW)
+    with_word = understand_text("We paid both invoices by bank transfer.", sent_at=NOW)
+    assert with_word.intent == plain.intent == A and with_word.confidence >= plain.confidence
 
 
 def test_the_evidence_quotes_the_debtors_own_words():

@@ -59,6 +59,27 @@ def test_an_answer_below_an_unquoted_outlook_original_is_found_after_its_signatu
     assert strip_reply(text) == "This was included in last week's batch payment."
 
 
+@pytest.mark.parametrize("pasted", [
+    "Madame, Monsieur,\n\nMalgré notre précédent rappel, votre facture reste impayée.\n\n"
+    "Relevé de compte au 1 décembre 2026 – Cabinet Nguyen\n- Facture n° F2026-0212 : reste dû 430,00 €",
+    "Hello,\n\nAccording to our records, we have not yet received payment.\n\n"
+    "Statement of account as at 27 November 2026 – Rosewood Yoga\nTotal outstanding: €540.00",
+    "Relevé de compte au 1 décembre 2026 – Cabinet Nguyen\nTotal restant dû : 430,00 €",
+])
+def test_our_reminder_pasted_back_without_quote_marks_is_dropped(pasted):
+    assert strip_reply(f"{NEW}\n\n{pasted}\n") == NEW
+
+
+def test_the_debtors_own_greeting_above_a_pasted_statement_is_kept():
+    text = "Bonjour,\n\nPayé hier.\n\nRelevé de compte au 1 décembre 2026 – Cabinet Nguyen\nTotal : 430 €"
+    assert strip_reply(text) == "Bonjour,\n\nPayé hier."
+
+
+def test_a_lotus_notes_header_starts_the_original():
+    notes = "Atelier Durand <relances@firm.example>\n15/12/2026 09:12\n\nA\nx@client.example\n\nObjet\nRelance"
+    assert strip_reply(f"{NEW}\n\nLe service économique\n\n{notes}\n") == f"{NEW}\n\nLe service économique"
+
+
 def test_a_sentence_starting_with_le_is_not_an_attribution():
     text = "Le 15 décembre je vous paierai :\nles 1 250 €."
     assert strip_reply(text) == text

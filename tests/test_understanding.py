@@ -73,6 +73,9 @@ def test_installments_belong_only_to_plan_requests():
     ("Je vous paierai vendredi. Jean, SARL au capital de 10 000 €, tél. 06 12 34 56 78", None, None),
     ("We dispute the $450 shipping charge.", "450", "USD"),
     ("Je peux verser 500 vendredi.", "500", None),
+    # the sum sits in a sentence about another intent: it is not the disputed one
+    ("Je conteste la F2026-0220. Pour la F2026-0221 (75 €), pas de souci, je la passe demain.", None, None),
+    ("Would you let me pay £50 every two weeks? It's £150 in total.", "150", "GBP"),
 ])
 def test_the_amount_is_the_one_the_intent_is_about(text, amount, currency):
     understanding = understand_text(text, sent_at=NOW)
