@@ -10,6 +10,8 @@ from bot.config import Config, LoadedConfig, Problem, StepConfig
 from dialogs.escalation import Ladder, LadderStep, StepAction
 from dialogs.parties import Channel, Language
 from dialogs.reminders import Creditor, ReminderStep, Tone
+from dialogs.legal import Jurisdiction, LegalTerms
+from dialogs.rates import load_rate_table
 from dialogs.reply_decisions import ReplyRules
 from dialogs.templating import template_environment
 from scheduler.alerts import Owner
@@ -54,6 +56,24 @@ def reply_rules(config: Config) -> ReplyRules:
     replies = config.replies
     return ReplyRules(min_confidence=replies.min_confidence, promise_grace_days=config.policy.promise_grace_days,
                       claim_grace_days=replies.claim_grace_days, max_promise_days=replies.max_promise_days)
+
+
+def legal_terms(loaded: LoadedConfig) -> LegalTerms:
+    """The firm's legal settings, with any rate tables of its own replacing the shipped ones."""
+    legal = loaded.config.legal
+    rates = {}
+    if legal.rates_dir:
+        folder = loaded.base_dir / Path(legal.rates_dir).expanduser()
+        rates = {path.stem: load_rate_table(path.read_text(encoding="utf-8"), path.stem)
+                 for path in sorted(folder.glob("*.toml"))}
+    return LegalTerms(jurisdiction=Jurisdiction(legal.jurisdiction),
+                      contractual_rate_percent=legal.contractual_rate_percent,
+                      rate_fixed_at_first_day=legal.rate_fixed_at_first_day, rates=rates)
+
+
+def notice_place(config: Config) -> str:
+    lines = [line.strip(" ,") for line in config.company.address.splitlines() if line.strip(" ,")]
+    return config.legal.place or (lines[-1] if lines else "")
 
 
 def template_problems(loaded: LoadedConfig) -> list[Problem]:

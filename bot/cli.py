@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import Annotated, NoReturn, Optional
+from typing import Annotated, NoReturn, Optional, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import typer
@@ -23,6 +23,8 @@ from bot import config as config_mod
 from bot import assembly, demo, views
 from bot.config import ConfigError, LoadedConfig
 from dialogs.parties import Channel, Language
+from dialogs.legal import ClaimError
+from dialogs.rates import UnknownRate
 from dialogs.states import TransitionError
 from dialogs.understanding import understand_email
 from bot.service import build as build_service
@@ -33,6 +35,8 @@ from storage.dispatch_lock import DispatcherBusy, dispatcher_lock
 from storage.engine import make_engine, resolve_url, transaction
 from storage.invoice_import import import_invoices
 from storage.migrate import upgrade
+from storage.models import Case
+from scheduler.notices import NoticeRefused
 from storage.owner_actions import NotFound, change_debtor, pause, resume
 from storage.payment_import import import_payments
 
@@ -50,6 +54,9 @@ db_app = typer.Typer(help="The database schema.", no_args_is_help=True)
 import_app = typer.Typer(help="Import CSV exports from your accounting software.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(import_app, name="import")
+notice_app = typer.Typer(help="Formal notices (mise en demeure): preview, approve.", no_args_is_help=True)
+app.add_typer(notice_app, name="notice")
+T = TypeVar("T")
 
 ConfigOption = Annotated[
     Optional[Path],
@@ -350,6 +357,87 @@ def _service(loaded: LoadedConfig, engine: Engine) -> Service:
         return build_service(loaded, engine)
     except ConfigError as exc:
         _fail_config(exc)
+
+
+@notice_app.command("preview")
+def notice_preview_command(
+    ctx: typer.Context,
+    key: Annotated[str, typer.Argument(metavar="CASE", help="Case id or debtor reference.", show_default=False)],
+    out_file: Annotated[Path, typer.Option("--out", help="Where to write the PDF.", show_default=False)],
+    at: Annotated[Optional[datetime], typer.Option(
+        "--at", formats=["%Y-%m-%d"], help="Compute interest as of this day (default: today).", show_default=False)]
+    = None,
+    as_json: JsonOption = False,
+    config: ConfigOption = None,
+) -> None:
+    """Render the formal notice a case would get, without sending anything or changing the case."""
+    loaded = load_config(ctx, config)
+    engine = open_database(loaded)
+    service = _service(loaded, engine)
+    with Session(engine) as session:
+        case = _case_or_fail(session, key)
+        draft = _notice(lambda: service.notice_desk().draft(session, case, _today(loaded, at)))
+    _write_file(out_file, draft.pdf)
+    views.show_notice(out, draft.claim, draft.deadline, str(out_file), as_json=as_json,
+                      language=loaded.config.company.language)
+
+
+@notice_app.command("approve")
+def notice_approve_command(
+    ctx: typer.Context,
+    key: Annotated[str, typer.Argument(metavar="CASE", help="Case id or debtor reference.", show_default=False)],
+    as_json: JsonOption = False,
+    config: ConfigOption = None,
+) -> None:
+    """Approve a flagged case's formal notice: stored, emailed with its PDF, the case given its deadline."""
+    loaded = load_config(ctx, config)
+    engine = open_database(loaded)
+    service = _service(loaded, engine)
+    now = wall_clock()
+    with transaction(engine) as session:
+        case = _case_or_fail(session, key)
+        notice = _notice(lambda: service.notice_desk().approve(session, case, now))
+        summary = views.ApprovedNotice(notice.id or 0, case.id or 0, notice.total_claimed, notice.currency,
+                                       notice.deadline, notice.message_id is not None)
+    emailed = summary.emailed
+    if emailed:
+        try:
+            with dispatcher_lock(engine):
+                service.recover(now)
+                asyncio.run(service.dispatcher.dispatch(now))
+        except DispatcherBusy:
+            pass  # the running service sends it at its next beat
+    views.show_approved(out, summary, as_json=as_json, language=loaded.config.company.language)
+
+
+def _notice(make: Callable[[], T]) -> T:
+    try:
+        return make()
+    except (NoticeRefused, ClaimError) as exc:
+        _fail_usage(str(exc))
+    except UnknownRate as exc:
+        err.print(f"{exc}: in the folder [legal] rates_dir names, a file {exc.table}.toml with that half-year "
+                  "(same format as the shipped table; README, Formal notices)", markup=False, highlight=False)
+        raise typer.Exit(EXIT_FAILED) from None
+
+
+def _case_or_fail(session: Session, key: str) -> Case:
+    case = queries.find_case(session, key)
+    if case is None:
+        _fail_usage(f"no case with id or debtor reference {key!r}; `relance cases --all` lists them")
+    return case
+
+
+def _write_file(path: Path, content: bytes) -> None:
+    """Whole or not at all: written beside the target, then renamed over it."""
+    partial = path.with_name(path.name + ".partial")
+    try:
+        partial.write_bytes(content)
+        partial.replace(path)
+    except OSError as exc:
+        partial.unlink(missing_ok=True)
+        err.print(f"{path}: {exc.strerror or exc}", markup=False, highlight=False)
+        raise typer.Exit(EXIT_FAILED) from None
 
 
 @app.command("replies")

@@ -241,7 +241,14 @@ class PlansConfig(_Section):
 class LegalConfig(_Section):
     jurisdiction: Literal["FR", "EU", "UK"] = "FR"
     contractual_rate_percent: Decimal | None = Field(None, ge=0)
+    # The half-year's rate where the delay began, for the whole debt (else each half-year at its own).
+    rate_fixed_at_first_day: bool = False
+    # A folder of rate tables (fr_b2b.toml, fr_legal_other.toml, eu_reference.toml, uk_base.toml), in
+    # the shipped files' format, replacing the shipped ones by name: how to set a rate not yet published.
+    rates_dir: str = ""
     notice_deadline_days: int = Field(8, ge=1)
+    # Where the formal notice says it was written ("Fait à Lyon"); default: the company address's last line.
+    place: str = ""
     max_broken_promises: int = Field(2, ge=1)
 
 

@@ -25,10 +25,12 @@ from bot.config import ConfigError, LoadedConfig
 from bot.dispatcher import ChatSender, DispatchReport, Dispatcher, EmailBuilder, EmailSender
 from bot.email_channel import Attachment, SmtpChannel, compose, new_message_id
 from bot.imap_listener import ImapListener
+from bot.notice_pdf import render_pdf
 from bot.replies import ReplyProcessor
 from bot.telegram_channel import TelegramChannel, quiet_http_logs
 from dialogs.alerts import Alert, AlertKind
 from scheduler.alerts import queue_alert
+from scheduler.notices import NoticeDesk
 from scheduler.replies import ReplyEffects
 from scheduler.sweep import SweepReport, sweep
 from storage.engine import transaction
@@ -69,6 +71,12 @@ class Service:
 
         return ImapListener(self.loaded.config.imap, self.engine, handle=self.replies(clock).handle,
                             on_fatal=inbox_down, clock=clock)
+
+    def notice_desk(self) -> NoticeDesk:
+        """Formal notices: drafted, previewed, approved (the PDF by WeasyPrint)."""
+        config = self.loaded.config
+        return NoticeDesk(self.dispatcher.policy, self.dispatcher.composer, assembly.legal_terms(self.loaded),
+                          config.legal.notice_deadline_days, assembly.notice_place(config), render_pdf)
 
     def recover(self, now: datetime) -> DispatchReport:
         """Take over what a dead dispatcher left; only while holding the dispatcher lock."""

@@ -5,8 +5,9 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import date, datetime, tzinfo
+from decimal import Decimal
 from itertools import chain
 from typing import TYPE_CHECKING, Any
 
@@ -21,9 +22,11 @@ from rich.text import Text
 
 from dialogs.aging import Bucket
 from dialogs.formatting import LOCALES, format_date, format_money
+from dialogs.legal import Claim
 from dialogs.parties import Language
 from dialogs.states import CaseState
 from dialogs.understanding import Understanding
+from storage.case_changes import jsonable
 from storage.queries import CaseDetail, CaseSummary, EventLine, InvoiceLine, PaymentLine, ReplyLine, Report
 
 if TYPE_CHECKING:
@@ -333,3 +336,47 @@ def show_replies(console: Console, rows: Sequence[ReplyLine], *, as_json: bool, 
          f"error: {r.error}" if r.error else (f"{r.action}: {r.reason}" if r.action else r.status.value))
         for r in rows
     ]))
+
+
+def show_notice(console: Console, claim: Claim, deadline: date, pdf: str, *, as_json: bool,
+                language: Language) -> None:
+    """`relance notice preview`: what the notice claims, and where its PDF is."""
+    if as_json:
+        _print_json(console, {"pdf": pdf, "deadline": deadline.isoformat(), "claim": jsonable(asdict(claim))})
+        return
+    columns = (Col("Invoice"), Col("Due"), Col("Days late", right=True), Col("Remaining", right=True),
+               Col("Interest", right=True), Col("Indemnity", right=True))
+    _print_table(console, _table(None, columns, [
+        (line.number, _date(line.due_date, language), str(line.days_late),
+         format_money(line.remaining, line.currency, language), format_money(line.interest, line.currency, language),
+         format_money(line.indemnity, line.indemnity_currency, language) if line.indemnity else NONE)
+        for line in claim.invoices]))
+    console.print(Text(f"Total claimed {format_money(claim.total_claimed, claim.currency, language)} as of "
+                       f"{_date(claim.as_of, language)}; deadline {_date(deadline, language)}; PDF: {pdf}"))
+    for warning in claim.warnings:
+        console.print(Text(f"warning: {warning}"))
+
+
+@dataclass(frozen=True, slots=True)
+class ApprovedNotice:
+    notice: int
+    case: int
+    total_claimed: Decimal
+    currency: str
+    deadline: date
+    emailed: bool
+
+
+def show_approved(console: Console, approved: ApprovedNotice, *, as_json: bool, language: Language) -> None:
+    """`relance notice approve`: what was decided, and whether it went by email."""
+    if as_json:
+        _print_json(console, {"notice": approved.notice, "case": approved.case,
+                              "deadline": approved.deadline.isoformat(), "total_claimed": str(approved.total_claimed),
+                              "currency": approved.currency, "emailed": approved.emailed})
+        return
+    console.print(Text(f"case {approved.case}: formal notice {approved.notice} approved, "
+                       f"{format_money(approved.total_claimed, approved.currency, language)} by "
+                       f"{_date(approved.deadline, language)}"))
+    if not approved.emailed:
+        console.print(Text("no usable email address on file: print the PDF (relance notice preview) and send it "
+                           "by registered letter"))

@@ -62,7 +62,10 @@ _INSTALLMENTS_OF = re.compile(_COUNT + r"?\s*(?:mensualites?|versements|echeance
 _PER_PERIOD_AFTER = re.compile(r"^\s*(?:/\s*|par\s+|per\s+|a\s+|an?\s+|chaque\s+|each\s+|every\s+|tous\s+les\s+|"
                                r"toutes\s+les\s+)(?:(?:two|2|deux|other|quinze|15)\s+)?(?:mois|months?|semaines?|"
                                r"weeks?|jours|trimestre|quarter|quinzaine)\b"
-                               r"|^\s*(?:mensuels?|monthly|weekly|fortnightly|bi-?weekly)\b")
+                               r"|^\s*(?:mensuels?|monthly|weekly|fortnightly|bi-?weekly)\b"
+                               # "$600 on the 15th of each month", "300 € le 5 de chaque mois"
+                               r"|^\s*(?:on\s+)?(?:the|le)\s+\d{1,2}(?:st|nd|rd|th|er|e)?\s+(?:of\s+(?:each|every)"
+                               r"\s+month|de\s+chaque\s+mois)\b")
 _CAPITAL_BEFORE = re.compile(r"\bcapital\b[^.\n]{0,25}$")
 _LIMIT_BEFORE = re.compile(r"\b(?:over|above|under|below|exceeding|more\s+than|less\s+than|up\s+to|plus\s+de|"
                            r"moins\s+de|au-dessus\s+de|au-dela\s+de|en\s+dessous\s+de|superieure?s?\s+a|"

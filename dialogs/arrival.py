@@ -38,15 +38,17 @@ _BOUNCE_SUBJECT = re.compile(
     r"undeliver|delivery status notification|mail delivery fail|delivery fail|failure notice|returned mail|"
     r"returned to sender|non remis|non distribu|echec de (?:la )?(?:remise|livraison|distribution)|"
     r"notification d'etat de (?:la )?remise|could not be delivered|delivery has failed|mail system error|"
-    r"message not delivered|rapport de non-remise|impossible de remettre")
+    r"message not delivered|rapport de non-remise|impossible de remettre|non delivre|not delivered")
 _BOUNCE_BODY = re.compile(
-    r"this is the qmail-send program|n'a pas pu etre (?:remis|distribue|delivre|livre|transmis)|could not be "
+    r"this is the qmail-send program|n'a (?:pas )?pu etre (?:remis|distribue|delivre|livre|transmis)|could not be "
     r"delivered|delivery to the following recipients? (?:failed|has failed)|permanent(?:ly)? (?:error|fatal|failed)|"
     r"user unknown|unknown user|no such user|mailbox (?:unavailable|not found|is full|full|does not exist)|"
     r"address (?:not found|rejected)|adresse (?:introuvable|inconnue)|utilisateur inconnu|destinataire inconnu|"
     r"i'm sorry to have to inform you|\b55\d[ -]\d\.\d\.\d|had permanent fatal errors|"
     r"votre message n'a pas pu|your message (?:could not|wasn't|was not) (?:be )?delivered|"
-    r"message you sent (?:could not|has not)|le message suivant n'a pas pu")
+    r"message you sent (?:could not|has not)|le message suivant n'a pas pu|"
+    r"boite (?:aux lettres|mail) (?:inexistante|pleine|desactivee|introuvable)|message non (?:distribue|remis|delivre)|"
+    r"logiciel de remise du courrier")
 _QMAIL = "this is the qmail-send program"
 # The failed address as non-standard bounces state it.
 _FAILED_AT = (

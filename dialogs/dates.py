@@ -28,9 +28,16 @@ for _number, _names in enumerate((
         "novembre november nov", "decembre december dec"), start=1):
     MONTHS.update(dict.fromkeys(_names.split(), _number))
 _WEEKDAYS: dict[str, int] = {}
-for _number, _names in enumerate(("lundi monday", "mardi tuesday", "mercredi wednesday", "jeudi thursday",
-                                  "vendredi friday", "samedi saturday", "dimanche sunday")):
+for _number, _names in enumerate(("lundi monday lun mon", "mardi tuesday mar tue tues", "mercredi wednesday mer wed",
+                                  "jeudi thursday jeu thu thur thurs", "vendredi friday ven fri",
+                                  "samedi saturday sam sat", "dimanche sunday dim sun")):
     _WEEKDAYS.update(dict.fromkeys(_names.split(), _number))
+# Abbreviated weekdays ("Will pay Thurs.", "lun. 14"): the English ones nothing else spells stand alone;
+# those that are also words ("mon", "mer", "sun", "mar" for March) count only with their dot.
+_WEEKDAY_ABBREVIATIONS = r"tues|tue|wed|thurs|thur|thu|fri|(?:lun|mar|mer|jeu|ven|sam|dim|mon|sat|sun)(?=\.)"
+_FULL_MONTHS = ("janvier", "fevrier", "mars", "avril", "mai", "juin", "juillet", "aout", "septembre", "octobre",
+                "novembre", "decembre", "january", "february", "march", "april", "may", "june", "july", "august",
+                "september", "october", "november", "december")
 
 NUMBER_WORDS: dict[str, int] = {
     "un": 1, "une": 1, "a": 1, "an": 1, "one": 1, "deux": 2, "two": 2, "trois": 3, "three": 3,
@@ -43,8 +50,11 @@ NUMBER_WORDS: dict[str, int] = {
     "soixante": 60, "sixty": 60, "quelques": 3, "a few": 3, "couple of": 2, "a couple of": 2,
 }
 _NUMBER = r"\d{1,3}|" + "|".join(sorted((re.escape(w) for w in NUMBER_WORDS), key=len, reverse=True))
-_MONTH = r"(?P<month>" + "|".join(sorted(MONTHS, key=len, reverse=True)) + r")\b\.?"
-_WEEKDAY = r"(?P<weekday>" + "|".join(_WEEKDAYS) + r")\b"
+# An abbreviation may carry its dot ("janv."); a full name's dot ends the sentence and stays out of the span.
+_MONTH = (r"(?P<month>" + "|".join(sorted(MONTHS, key=len, reverse=True)) + r")\b"
+          + r"(?:" + "".join(f"(?<!{name})" for name in _FULL_MONTHS) + r"\.)?")
+_WEEKDAY = (r"(?P<weekday>lundi|mardi|mercredi|jeudi|vendredi|samedi|dimanche|monday|tuesday|wednesday|thursday|"
+            r"friday|saturday|sunday|" + _WEEKDAY_ABBREVIATIONS + r")\b")
 _ORDINAL = r"(?:er|re|e|eme|st|nd|rd|th)?"
 _YEAR = r"(?:,?\s+(?P<year>\d{4}))?"
 
@@ -198,6 +208,12 @@ def _year_end(m: re.Match[str], today: date) -> date | None:
     return date(today.year, 12, 31)
 
 
+def _christmas_eve(m: re.Match[str], today: date) -> date | None:
+    """"Avant Noël", "before Christmas": the last day before the 25th, this year's unless it is over."""
+    eve = date(today.year, 12, 24)
+    return eve if eve >= today else date(today.year + 1, 12, 24)
+
+
 _Resolver = Callable[[re.Match[str], date], "date | None"]
 _NOT_AMOUNT = r"(?!\s*(?:€|eur|euros?|\$|£|%|x\b|h\d|h\b|:\d))"
 
@@ -207,10 +223,10 @@ _NOT_AMOUNT = r"(?!\s*(?:€|eur|euros?|\$|£|%|x\b|h\d|h\b|:\d))"
 _NUMERIC = WordRegex(r"(?<![\d/.,-])(?P<first>\d{1,2})[/.-](?P<second>\d{1,2})(?:[/.-](?P<year>\d{4}|\d{2}))?"
                      r"(?!\d|[/.,-]\d)" + _NOT_AMOUNT)
 PATTERNS: list[tuple[WordRegex, _Resolver]] = [(WordRegex(p), r) for p, r in (
-    (r"(?:(?:le\s+|on\s+)?" + _WEEKDAY + r",?\s+)?(?:le\s+|the\s+)?(?<!\d)(?P<day>\d{1,2})" + _ORDINAL
+    (r"(?:(?:le\s+|on\s+)?" + _WEEKDAY + r"\.?,?\s+)?(?:le\s+|the\s+)?(?<!\d)(?P<day>\d{1,2})" + _ORDINAL
      + r"\s+(?:of\s+|de\s+)?"
      + _MONTH + _YEAR, _day_month),
-    (r"(?:(?:on\s+)?" + _WEEKDAY + r",?\s+)?\b" + _MONTH + r"\s+(?:the\s+)?(?P<day>\d{1,2})" + _ORDINAL + r"(?!\d)"
+    (r"(?:(?:on\s+)?" + _WEEKDAY + r"\.?,?\s+)?\b" + _MONTH + r"\s+(?:the\s+)?(?P<day>\d{1,2})" + _ORDINAL + r"(?!\d)"
      + _YEAR, _day_month),
     (r"\b(?:(?:a\s+la|by\s+the|in\s+the|at\s+the|the)\s+)?(?P<period>fin|debut|mi|milieu|end|late|early|beginning|"
      r"start|mid|middle)(?:\s*-\s*|\s+)(?:(?:de\s+|du\s+|d')?(?:(?:le\s+)?mois\s+)?(?:de\s+|d'|of\s+)?)"
@@ -222,6 +238,7 @@ PATTERNS: list[tuple[WordRegex, _Resolver]] = [(WordRegex(p), r) for p, r in (
     (r"\b(?P<period>early|mid|late)[\s-]+(?P<next>next)\s+month\b", _relative_month),
     (r"\bmonth[\s-]end\b(?P<next>)(?P<period>)", lambda m, today: _month_end(today.year, today.month)),
     (r"\b(?:fin\s+(?:de\s+l'|d')annee|end\s+of\s+(?:the|this)\s+year|year[\s-]end)\b", _year_end),
+    (r"\b(?:avant|d'ici|pour|before|by|ahead\s+of)\s+(?:la\s+)?(?:noel|christmas|xmas)\b", _christmas_eve),
     (r"\b(?:(?:d'ici\s+)?(?:la\s+|en\s+)?fin\s+de\s+(?:la\s+)?semaine\s+prochaine|(?:by\s+)?(?:the\s+)?end\s+of\s+"
      r"next\s+week|(?:(?:debut|courant|dans\s+le\s+courant)\s+de\s+)?(?:la\s+)?semaine\s+prochaine|"
      r"(?:early|later|sometime)?\s*next\s+week)\b", _week(1)),
@@ -256,13 +273,15 @@ _CLAUSE_BREAK = re.compile(r"[.;!?\n,]|\b(?:et|mais|puis|and|but|then)\b")
 _PAST_PARTICIPLE = re.compile(
     r"\b(?:vire|virees?|payee?s?|reglee?s?|versee?s?|effectuee?s?|envoyee?s?|emise?s?|transferee?s?|executee?s?|"
     r"passee?|parti|partie|fait|lance|ordonne|recue?s?|prelevee?s?|debitee?s?|paid|sent|transferred|wired|made|issued|processed|"
-    r"settled|initiated|received|went|left|posted|postee?|mailed|cancell?ed|annulee?)\b")
+    r"settled|initiated|received|went|left|posted|(?<!la\s)postee?|mailed|cancell?ed|annulee?)\b")
 # French present tense looks like the participle once accents are gone: "je vous règle le 15".
-_FRENCH_PRESENT = re.compile(r"\b(?:je|j'|tu|il|elle|on|nous|vous)\s*(?:(?:vous|te|le|la|les|lui|leur|l')\s*)?"
+_FRENCH_PRESENT = re.compile(r"\b(?:je|j'|j(?=vous)|tu|il|elle|on|nous|vous)\s*(?:(?:vous|te|le|la|les|lui|leur|l')\s*)?"
                              r"(?:vire|paye|regle|verse)\b")
 _FUTURE_OR_MODAL = re.compile(r"\b(?:sera|seront|serez|serons|etre|be|will|would|shall|va|vont|vais|going\s+to|"
                               r"pourrai|pourra|pourrons|peux|peut|pouvons|can|could|should|devrait|doit|"
-                              r"programme|prevu|planned|scheduled)\b|'ll\b")
+                              r"programme|prevu|planned|scheduled)\b|'ll\b"
+                              # French futures in -ra/-ront: "le chèque partira", "les fonds parviendront"
+                              r"|\b\w+(?:e|i|d)(?:ra|ront)\b")
 _DOCUMENT_DATED = re.compile(
     r"(?:\b(?:facture|invoice|relance|reminder|courrier|courriel|mail|e-mail|email|message|lettre|letter|virement|"
     r"paiement|reglement|commande|order|livraison|delivery|devis|quote|avoir|transfer|payment)s?\b"
@@ -316,18 +335,18 @@ def promised_date(text: str, today: date) -> DateMention | None:
 
 
 _RETURN = re.compile(r"\b(?:de\s+retour|back|return|returning|rentre|rentrerai|reprendrai|reprise|retour|"
-                     r"reviendrai|joignable\s+(?:a\s+partir\s+du|des\s+le)|available\s+(?:again\s+)?(?:from|on))\b")
+                     r"reviens|reviendrai|reviendrons|rouvrira|rouvre|reopens?|reopening|joignable\s+(?:a\s+partir\s+du|des\s+le)|available\s+(?:again\s+)?(?:from|on))\b")
 _UNTIL = re.compile(r"\b(?:jusqu'au|jusqu'a|until|till|through)\b")
 _INCLUSIVE = re.compile(r"^\s*(?:\d{4}\s*)?(?:inclus|compris|inclusive|included)")
 
 
-def return_date(text: str, today: date) -> date | None:
+def return_date(text: str, today: date, *, month_first: bool = False) -> date | None:
     """When an out-of-office says its writer is back: "de retour le 30 novembre", "back on 4 January".
 
     "absent jusqu'au 29 novembre inclus" is back the next day; without "inclus" the date itself.
     """
     folded = fold(text)
-    mentions = find_dates(text, today)
+    mentions = find_dates(text, today, month_first=month_first)
     for marker in _RETURN.finditer(folded):
         for mention in mentions:
             if marker.end() <= mention.start <= marker.end() + 40:

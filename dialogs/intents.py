@@ -46,18 +46,22 @@ _PAY_FUTURE = (r"paierai|paierons|payerai|payerons|reglerai|reglerons|verserai|v
                r"procederons|effectuerai|effectuerons|lancerai|lancerons|passerai|passerons)" + _PAYMENT_OBJECT)
 _PAY_INFINITIVE = (r"payer|regler|verser|virer|solder|regulariser|(?:envoyer|faire|proceder|effectuer|lancer|"
                    r"passer)" + _PAYMENT_OBJECT)
-_PAID = (r"paye|regle|vire|verse|solde|envoye|effectue|fait|procede|emis|transfere|adresse|poste|"
+_PAID = (r"paye|regle|vire|verse|solde|envoye|effectue|fait|procede|emis|transfere|adresse|poste|remis|"
          r"lance|execute|regularise|acquitte|preleve")
+# SMS French glues the subject on: "jvous paye vendredi", "jvais payer", "g payé" / "jai payé" for "j'ai payé".
+_I_GLUED = r"j'?(?=vous\b|vais\b)"
+_I_HAVE = r"j'ai|jai|j\s+ai|g"
+_PAYMENT_DETAILS = r"(?:\s+(?:n[°o]\s*\d+|de\s+\d[\d .,]*(?:€|eur(?:os?)?\b)?|du\s+\d{1,2}/\d{1,2}(?:/\d{2,4})?))*"
 _NUMBER_WORD = r"\d{1,2}|deux|trois|quatre|cinq|six|sept|huit|neuf|dix|douze|two|three|four|five|six|ten|twelve"
 
 # (intent, weight, pattern, negatable?)
 _TABLE: list[tuple[Intent, float, str] | tuple[Intent, float, str, bool]] = [
     # ---- promise to pay: a commitment, usually with a date
-    (_P, 2, r"\b(?:je|j'|nous|on)\s*(?:vous\s+|le\s+|la\s+|les\s+|l'|vous\s+le\s+|vous\s+la\s+)?"
+    (_P, 2, r"\b(?:je|j'|" + _I_GLUED + r"|nous|on)\s*(?:vous\s+|le\s+|la\s+|les\s+|l'|vous\s+le\s+|vous\s+la\s+)?"
             r"(?:" + _PAY_FUTURE + r")\b"),
-    (_P, 2, r"\b(?:je|nous|on)\s+(?:vais|allons|va)\s+(?:vous\s+|le\s+|la\s+|les\s+|l')?"
+    (_P, 2, r"\b(?:je\s+|" + _I_GLUED + r"|nous\s+|on\s+)(?:vais|allons|va)\s+(?:vous\s+|le\s+|la\s+|les\s+|l')?"
             r"(?:" + _PAY_INFINITIVE + r")\b"),
-    (_P, 1.5, r"\b(?:je|nous)\s+(?:vous\s+)?(?:la\s+|le\s+|les\s+|l')?(?:regle|reglons|paie|paye|payons|vire|virons|"
+    (_P, 1.5, r"\b(?:je\s+|" + _I_GLUED + r"|nous\s+)(?:vous\s+)?(?:la\s+|le\s+|les\s+|l')?(?:regle|reglons|paie|paye|payons|vire|virons|"
               r"verse|versons)\b"),
     # "Je la passe demain": with the invoice for object, passing or sending it is paying it.
     (_P, 1.5, r"\b(?:je|nous)\s+(?:vous\s+)?(?:la|le|les|l')\s*(?:passe|passons|envoie|envoyons|fais|faisons)\b"),
@@ -66,10 +70,18 @@ _TABLE: list[tuple[Intent, float, str] | tuple[Intent, float, str, bool]] = [
     (_P, 2, r"\b(?:confirm\w*|garanti\w*)\s+(?:le|un|notre|mon|votre)\s+(?:reglement|paiement|virement|versement)\b"),
     # A payment named with a future date is a promise; the date's bonus does the rest.
     (_P, 0.5, r"\b(?:paiement|reglement|virement|versement|payment|transfer|wire)\b"),
-    (_P, 2, r"\b(?:paiement|reglement|virement|versement|solde|cheque|facture|somme|montant)\b[^.;!?\n]{0,40}?"
-            r"\b(?:sera|seront|interviendra|partira|arrivera|sera\s+fait|est\s+(?:prevu|programme|planifie)e?|"
+    (_P, 2, r"\b(?:paiement|reglement|virement|versement|solde|cheque|facture|somme|montant|fonds|mandat)\b"
+            r"[^.;!?\n]{0,40}?\b(?:sera|seront|interviendra|interviendront|partira|partiront|arrivera|arriveront|"
+            r"parviendra|parviendront|sera\s+fait|est\s+(?:prevu|programme|planifie)e?|"
             r"sont\s+prevus)\b"),
-    (_P, 2, r"\bvous\s+(?:recevrez|aurez|serez\s+(?:regles?|payes?)|devriez\s+recevoir)\b"),
+    (_P, 2, r"\bvous\s+(?:recevrez|aurez|serez\s+(?:regles?|payes?)|devriez\s+recevoir|parviendr\w+)\b"),
+    # A passive future: "la facture sera réglée par virement le 8 décembre".
+    (_P, 2.5, r"\b(?:sera|seront|va\s+etre|vont\s+etre)\s+(?:bien\s+)?(?:reglee?s?|payee?s?|viree?s?|versee?s?|"
+              r"soldee?s?|effectuee?s?|envoyee?s?|emise?s?|postee?s?)\b"),
+    # A payment run to come: "included in our next payment run", "ajoutée à notre prochain virement".
+    (_P, 2.5, r"\b(?:included|inclus\w*|added|ajoutee?s?)\s+(?:in|to|dans|a)\s+(?:our|the|notre|le|la)\s+(?:next|"
+              r"upcoming|coming|prochaine?)\s+(?:payment|pay|bacs|virement|paiement|reglement)"),
+    (_P, 1.5, r"\b(?:approved\s+for\s+payment|bon\s+pour\s+paiement|bon\s+a\s+payer)\b"),
     (_P, 2, r"\b(?:je\s+m'engage|nous\s+nous\s+engageons)\b"),
     (_P, 1.5, r"\b(?:je|nous)\s+(?:peux|pouvons|pourrai|pourrons|pourrais|pourrions)\s+(?:vous\s+)?(?:"
               + _PAY_INFINITIVE + r")\b"),
@@ -80,10 +92,12 @@ _TABLE: list[tuple[Intent, float, str] | tuple[Intent, float, str, bool]] = [
     (_P, 2, r"\b(?:i|we)\s*(?:will|'ll|shall|am\s+going\s+to|are\s+going\s+to|intend\s+to|plan\s+to|can|could|"
             r"'m\s+going\s+to|'re\s+going\s+to)\s+(?:\w+\s+)?(?:pay|settle|transfer|send|wire|clear|make|process|"
             r"arrange|release|authori[sz]e|have\s+(?:the\s+)?(?:payment|money|funds)|get\s+(?:the\s+)?(?:payment|"
-            r"money|funds)|get\s+(?:it|this|that)\s+(?:sorted|paid|settled|done|cleared)|sort\s+(?:it|this)\s+out|"
+            r"money|funds)|get\s+(?:it|this|that)\s+(?:sorted|paid|settled|done|cleared)|sort\s+(?:it|this|that)(?:\s+out)?|"
+            r"have\s+(?:it|this|that|the\s+(?:invoice|balance|bill|account))\s+(?:cleared|paid|settled|sorted)|"
             r"do\s+(?:it|this|that|the\s+(?:payment|transfer))\b(?!\s+(?:if|once|when)))\b"),
     # Notes drop the subject: "Not yet paid, will pay by Friday."
-    (_P, 2, r"(?:^|(?<=[.!?,;:\n-]))\s*(?:will|shall)\s+(?:pay|settle|transfer|send|wire|clear)\b"),
+    (_P, 2, r"(?:^|(?<=[.!?,;:\n-]))\s*(?:will|shall)\s+(?:pay|settle|transfer|send|wire|clear|sort\s+(?:it|this|"
+            r"that)|get\s+(?:it|this|that)\s+(?:sorted|paid|settled))\b"),
     (_P, 2, r"\b(?:will|'ll)\s+(?:go\s+out|be\s+(?:paid|sent|settled|transferred|processed|released|made|wired|"
             r"cleared|with\s+you))\b"),
     (_P, 2, r"\b(?:payment|transfer|money|funds|it|cheque|check|wire)\s+(?:goes|is\s+going|leaves|is\s+being\s+sent|"
@@ -96,7 +110,7 @@ _TABLE: list[tuple[Intent, float, str] | tuple[Intent, float, str, bool]] = [
     (_P, 1.5, r"\b(?:scheduled|planned|booked)\s+(?:for|on)\b|\b(?:i|we)\s*(?:'m|'re|am|are)\s+paying\b"),
     (_P, 1, r"\bat\s+the\s+latest\b|\bwithout\s+fail\b"),
     # ---- already paid
-    (_A, 3, r"\b(?:j'ai|nous\s+avons|on\s+a|j'avais|nous\s+avions|(?:je|nous)\s+(?:vous|l'|les|lui|leur)\s*"
+    (_A, 3, r"\b(?:" + _I_HAVE + r"|nous\s+avons|on\s+a|j'avais|nous\s+avions|(?:je|nous)\s+(?:vous|l'|les|lui|leur)\s*"
             r"(?:ai|avons|avions|avais))\s+(?:deja\s+|bien\s+|pourtant\s+|effectivement\s+|"
             r"tout\s+|integralement\s+|meme\s+|aussi\s+|egalement\s+|donc\s+|hier\s+)*(?:" + _PAID + r")e?s?\b"),
     # A third party paid: "le club a soldé les deux factures", "mon comptable a réglé".
@@ -106,7 +120,7 @@ _TABLE: list[tuple[Intent, float, str] | tuple[Intent, float, str, bool]] = [
               r"(?:has\s+|have\s+|had\s+)?(?:already\s+)?(?:paid|settled|transferred|wired)\b"),
     (_A, 3, r"\b(?:nous\s+nous\s+sommes|je\s+me\s+suis|s'est)\s+(?:deja\s+|bien\s+)?acquitte"),
     # "Réglé par chèque posté hier"; "je vous règle par virement" is the present tense, a promise.
-    (_A, 2.5, r"\b(?<!je\s)(?<!vous\s)(?:reglee?s?|payee?s?|viree?s?|soldee?s?)\s+(?:par|en)\s+(?:cheque|virement|"
+    (_A, 2.5, r"\b(?<!je\s)(?<!vous\s)(?<!sera\s)(?<!seront\s)(?<!etre\s)(?:reglee?s?|payee?s?|viree?s?|soldee?s?)\s+(?:par|en)\s+(?:cheque|virement|"
               r"carte|cb|prelevement|especes|paypal)"),
     (_A, 2.5, r"\b(?<!be\s)(?:paid|settled)\s+(?:by|via|with)\s+(?:cheque|check|card|credit\s+card|debit\s+card|"
               r"bank\s+transfer|transfer|wire|bacs|direct\s+debit|paypal)\b"),
@@ -116,10 +130,14 @@ _TABLE: list[tuple[Intent, float, str] | tuple[Intent, float, str, bool]] = [
               r"(?:went\s+(?:out|across|through|over)|left|cleared)\b"),
     (_A, 2, r"\b(?:wire|transfer|payment|remittance|bacs|bank)\s+(?:confirmation|receipt|advice|slip)\b|"
             r"\b(?:confirmation|receipt|proof)\b[^.;!?\n]{0,40}?\b(?:attached|enclosed)\b"),
-    (_A, 3, r"\b(?:a|ont|avait|avaient)\s+(?:deja\s+|bien\s+)?ete\s+(?:" + _PAID + r"|debite)e?s?\b"),
+    # Alone, only a verb of paying: "la prestation a été faite" is no payment.
+    (_A, 3, r"\b(?:a|ont|avait|avaient)\s+(?:deja\s+|bien\s+)?ete\s+(?:paye|regle|vire|verse|solde|regularise|"
+            r"acquitte|preleve|debite)e?s?\b"),
     (_A, 2.5, r"\b(?:est|sont)\s+(?:deja\s+|bien\s+)?(?:payee?s?|reglee?s?|soldee?s?|acquittee?s?)\b"),
     (_A, 3, r"\bdeja\s+(?:ete\s+)?(?:payee?s?|reglee?s?|viree?s?|versee?s?|soldee?s?)\b"),
-    (_A, 2.5, r"\b(?:virement|paiement|reglement|cheque|versement)\s+(?:a\s+ete\s+|est\s+|bien\s+)?(?:effectue|emis|"
+    # The payment may be named by its number, sum or date first: "le chèque n° 4471823 de 96,50 € a été remis".
+    (_A, 2.5, r"\b(?:virement|paiement|reglement|cheque|versement)" + _PAYMENT_DETAILS
+              + r"\s+(?:a\s+ete\s+|est\s+|bien\s+)?(?:remis|effectue|emis|"
               r"envoye|parti|passe|fait|execute|poste|debite)\b"),
     (_A, 2, r"\b(?:justificatif|preuve|avis|confirmation|copie|capture)\s+(?:de|du)\s+(?:virement|paiement|"
             r"reglement|releve|l'ordre\s+de\s+virement)\b"),
@@ -142,7 +160,7 @@ _TABLE: list[tuple[Intent, float, str] | tuple[Intent, float, str, bool]] = [
     (_A, 3, r"\balready\s+(?:been\s+)?(?:paid|settled)\b"),
     (_A, 2, r"\b(?:proof|confirmation|evidence)\s+of\s+(?:payment|transfer)\b|\bremittance\s+advice\b"),
     (_A, 2.5, r"\byou\s+should\s+have\s+(?:received|got)\b|\byou\s+should\s+(?:already|now|by\s+now)\s+have\b"),
-    (_A, 2.5, r"\bincluded\s+in\b[^.;!?\n]{0,30}\bpayment|\binclus\w*\s+dans\b[^.;!?\n]{0,30}\b(?:virement|paiement|"
+    (_A, 2.5, r"\bincluded\s+in\b(?!\s+(?:our|the)\s+(?:next|upcoming|coming)\b)[^.;!?\n]{0,30}\bpayment|\binclus\w*\s+dans\b[^.;!?\n]{0,30}\b(?:virement|paiement|"
               r"reglement)"),
     # ---- dispute
     (_D, 3, r"\b(?:je|nous)\s+(?:contestons|conteste)\b"),
@@ -222,6 +240,13 @@ _TABLE: list[tuple[Intent, float, str] | tuple[Intent, float, str, bool]] = [
             r"(?:the\s+)?(?:payment|balance|it|this|amount|bill)|pay\s+in\s+(?:parts|instal?lments|stages)|monthly\s+"
             r"(?:payments?|instal?lments?)|payment\s+(?:arrangement|schedule)|repayment\s+plan)\b"),
     (_L, 3, r"\bin\s+(?:" + _NUMBER_WORD + r")\s+(?:instal?lments|payments|parts|tranches|monthly\s+payments)\b"),
+    # A number of payments asked for as such: "would you accept three payments?", "accepter trois versements".
+    (_L, 3, r"\b(?:accept|take|agree\s+to|allow|do|accepter|accepteriez|faire)\s+(?:" + _NUMBER_WORD
+            + r")\s+(?:separate\s+|monthly\s+)?(?:payments|instal?lments|versements|paiements)\b"),
+    (_L, 2, r"\b(?:can't|cannot|can\s+not|unable\s+to|not\s+able\s+to)\s+pay\s+(?:it\s+|this\s+|the\s+\w+\s+)?"
+            r"(?:all\s+)?(?:at\s+once|in\s+one\s+go|in\s+(?:a\s+)?(?:single|lump)\s+(?:sum|payment))\b|"
+            r"\b(?:pas|impossible\s+de)\s+(?:tout\s+)?(?:payer|regler)\s+(?:tout\s+|la\s+totalite\s+)?"
+            r"(?:en\s+une\s+(?:seule\s+)?fois|d'un\s+(?:seul\s+)?coup)\b", _NEG),
     (_L, 2, r"\b(?:a|per|each|every)\s+(?:month|week)\b|\bpar\s+semaine\b|\bpay\s+(?:it\s+|this\s+)?(?:off\s+)?"
             r"(?:monthly|weekly)\b"),
     # Against what was agreed only: "the reference doesn't match anything" is a question, not a dispute.
@@ -245,7 +270,7 @@ _TABLE: list[tuple[Intent, float, str] | tuple[Intent, float, str, bool]] = [
             r"\bpas\s+(?:mon|de\s+mon)\s+ressort\b", _NEG),
     (_W, 3, r"\b(?:merci\s+d'|merci\s+de|veuillez|pourriez-vous|pouvez-vous|priere\s+d'|priere\s+de)\s*(?:bien\s+"
             r"vouloir\s+)?(?:leur\s+|lui\s+|nous\s+)?(?:contacter|vous\s+adresser|adresser|ecrire|envoyer|transmettre|"
-            r"renvoyer|rediriger)\b[^;!?\n]{0,100}@"),
+            r"renvoyer|rediriger|utiliser)\b[^;!?\n]{0,100}@"),
     (_W, 1.5, r"\b(?:merci\s+d'|merci\s+de|veuillez|priere\s+de)\s*(?:bien\s+vouloir\s+)?(?:contacter|vous\s+"
               r"adresser\s+a|rediriger)\b"),
     (_W, 2, r"\b(?:adress\w*|contact\w*|ecri\w*|joignable|envoy\w*|send|write|email|reach\w*|forward)\b"
@@ -274,11 +299,23 @@ _TABLE: list[tuple[Intent, float, str] | tuple[Intent, float, str, bool]] = [
     (_W, 3, r"\bwrong\s+(?:person|address|contact|recipient|email|company|department)\b|\bnot\s+the\s+(?:right|correct)"
             r"\s+(?:person|contact|address|department|recipient)\b", _NEG),
     (_W, 3, r"\bplease\s+use\b[^.;!?\n]{0,60}@|\bformer\s+(?:employee|colleague|member\s+of\s+staff)\b|"
-            r"\banciens?n?e?\s+(?:salariee?|collaborat\w+|employee?|comptable|gerante?)\b"),
+            r"\banciens?n?e?\s+(?:salariee?|collaborat\w+|employee?|comptable|gerante?|president|presidente|"
+            r"directeur|directrice|dirigeante?)\b|\bformer\s+(?:director|owner|manager|partner)\b"),
     (_W, 3, r"\bno\s+longer\s+(?:works?|working|with|at|employed|responsible|handles?|deals?|in\s+charge|part\s+of)\b|"
             r"\b(?:has|have)\s+left\s+(?:the|our)\s+(?:company|firm|business|organi[sz]ation)\b|\bleft\s+the\s+company\b",
      _NEG),
-    (_W, 3, r"\bplease\s+(?:contact|write\s+to|email|send|address|redirect|direct|forward)\b[^.;!?\n]{0,60}@"),
+    (_W, 3, r"\bplease\s+(?:contact|write\s+to|email|send|address|redirect|direct|forward)\b[^.;!?\n]{0,100}@"),
+    # Someone else now answers for the debt: a liquidator, the executors of an estate.
+    (_W, 3, r"\b(?:liquidation|redressement)\s+judiciaire\b|\b(?:liquidateur|mandataire\s+judiciaire|"
+            r"administrateur\s+judiciaire|liquidators?|administrators|receivers?|insolvency\s+practitioner)\b|"
+            r"\b(?:in|into|entered)\s+(?:liquidation|administration|receivership)\b|"
+            r"\bdeclarer\s+(?:votre|vos)\s+creances?\b|\bplus\s+qualite\s+pour\b"),
+    (_W, 3, r"\bpassed\s+away\b|\bdeceased\b|\bexecutors?\b|\bprobate\b|\bestate\s+of\b|\bdecedee?\b|"
+            r"\b(?:notaire|notary)\s+(?:charge|in\s+charge)\b|\bsuccession\s+de\b"),
+    # A private mailbox written to, or the invoices handled elsewhere, with the address to use.
+    (_W, 2.5, r"\b(?:boite|adresse|messagerie|mail)\s+(?:perso|personnelle)\b|\bpersonal\s+(?:e-?mail|address|"
+              r"account|inbox|mailbox)\b|\b(?:gere\w*|traite\w*|handled|dealt\s+with|managed|processed)\s+"
+              r"(?:exclusivement\s+|uniquement\s+|only\s+|solely\s+|centrally\s+)?(?:par|by)\b[^\n]{0,80}@"),
     (_W, 2.5, r"\bplease\s+(?:contact|write\s+to|email)\s+(?:our|the)\s+(?:accounts?\s+payable|finance|accounting|"
               r"accounts)\b"),
     (_W, 2, r"\b(?:correct|right|new|proper)\s+(?:contact|address|email|person)\b"),

@@ -108,7 +108,8 @@ def _understand_message(msg: Message, known_refs: Collection[str], default_tz: t
         return Understanding(ArrivalKind.BOUNCE, Intent.BOUNCE, None, None, None, (), (), arrival.failed_recipient,
                              None, None, arrival.confidence, arrival.evidence, guess_language(new_text), new_text)
     if arrival.kind is ArrivalKind.AUTO_REPLY:
-        back_on = return_date(new_text or body, today) if today else None
+        back_on = (return_date(new_text or body, today, month_first=_month_first(guess_language(new_text), sent))
+                   if today else None)
         return Understanding(ArrivalKind.AUTO_REPLY, Intent.AUTO_REPLY, None, None, None, (), (), None, None,
                              back_on, arrival.confidence, arrival.evidence, guess_language(new_text), new_text)
     own = frozenset(a.lower() for _, a in getaddresses(headers.all("From") + headers.all("To")) if a)
@@ -133,15 +134,18 @@ def _sent_at(headers: RawHeaders, default_tz: tzinfo) -> datetime | None:
 _AMERICAN_OFFSETS = (timedelta(hours=-10), timedelta(hours=-3))
 
 
+def _month_first(language: Language | None, sent: datetime | None) -> bool:
+    offset = sent.utcoffset() if sent else None
+    return language is Language.EN and offset is not None and _AMERICAN_OFFSETS[0] <= offset <= _AMERICAN_OFFSETS[1]
+
+
 def _understand(text: str, kind: ArrivalKind, sent: datetime | None, known_refs: Collection[str],
                 own_addresses: frozenset[str]) -> Understanding:
     if not text.strip():
         return _unreadable(kind, text)
     folded = fold(text)
     language = guess_language(text)
-    offset = sent.utcoffset() if sent else None
-    month_first = (language is Language.EN and offset is not None
-                   and _AMERICAN_OFFSETS[0] <= offset <= _AMERICAN_OFFSETS[1])
+    month_first = _month_first(language, sent)
     today = sent.date() if sent else None
     dates = find_dates(text, today, month_first=month_first) if today else []
     amounts = find_amounts(text)
@@ -163,7 +167,8 @@ def _understand(text: str, kind: ArrivalKind, sent: datetime | None, known_refs:
         evidence.append(text[promised.start:promised.end])
     plan = (propose(folded, amounts, dates, today) if intent is Intent.PAYMENT_PLAN_REQUEST
             else Proposal((), frozenset()))
-    money = _amount_for(intent, [a for a in amounts if a.start not in plan.parts and _about(folded, a, intent, found)])
+    money = _amount_for(intent, [a for a in amounts if a.start not in plan.parts and _about(folded, a, intent, found)],
+                        folded, promised)
     if money:
         evidence.append(text[money.start:money.end])
     installments = plan.installments
@@ -184,7 +189,8 @@ def _understand(text: str, kind: ArrivalKind, sent: datetime | None, known_refs:
     )
 
 
-_SENTENCE_END = re.compile(r"[.!?\n]")
+# A point between digits is a decimal or a date ("€950.00", "17.12"), not the end of a sentence.
+_SENTENCE_END = re.compile(r"[!?\n]|\.(?!\d)")
 
 
 def _promised(folded: str, dates: list[DateMention], evidence: tuple[Evidence, ...]) -> DateMention | None:
@@ -209,7 +215,7 @@ def _promised(folded: str, dates: list[DateMention], evidence: tuple[Evidence, .
 def _about(folded: str, amount: MoneyMention, intent: Intent, found: list[Evidence]) -> bool:
     """Whether a sum may be the intent's: not when its sentence speaks only of another intent ("Je conteste la
     F-0220. Pour la F-0221 (75 €), je la passe demain": the 75 € is promised, not disputed)."""
-    start = max(folded.rfind(end, 0, amount.start) for end in ".!?\n") + 1
+    start = max((m.end() for m in _SENTENCE_END.finditer(folded, 0, amount.start)), default=0)
     stop = _SENTENCE_END.search(folded, amount.end)
     end = stop.start() if stop else len(folded)
     # A weak word ("virement") claims no sentence; a match may begin on the line break before it.
@@ -217,15 +223,27 @@ def _about(folded: str, amount: MoneyMention, intent: Intent, found: list[Eviden
     return not here or intent in here
 
 
-def _amount_for(intent: Intent, amounts: list[MoneyMention]) -> MoneyMention | None:
-    """The sum the intent is about: the one committed, paid or disputed; for a plan its named total."""
+def _amount_for(intent: Intent, amounts: list[MoneyMention], folded: str,
+                promised: DateMention | None) -> MoneyMention | None:
+    """The sum the intent is about: the one committed, paid or disputed; for a plan its named total.
+
+    A promise's sum is the one said with the promised date when there is one: an accountant lists each
+    invoice's sum, then "réglées par un virement unique de 3 237,40 € le 17/12".
+    """
     sums = [a for a in amounts if a.role is MoneyRole.SUM]
     owed = [a for a in amounts if a.role is MoneyRole.OWED]
+    if intent is Intent.PROMISE_TO_PAY and promised:
+        sums = [a for a in sums if _same_sentence(folded, a, promised)] or sums
     if intent in (Intent.PROMISE_TO_PAY, Intent.ALREADY_PAID, Intent.DISPUTE):
         return (sums or owed or [None])[0]
     if intent is Intent.PAYMENT_PLAN_REQUEST:
         return (owed or sums or [None])[0]
     return None
+
+
+def _same_sentence(folded: str, amount: MoneyMention, mention: DateMention) -> bool:
+    start, end = sorted((amount.end, mention.start)) if mention.start >= amount.end else (mention.end, amount.start)
+    return not _SENTENCE_END.search(folded, start, max(start, end))
 
 
 # Invoice numbers as firms write them ("F2026-0142", "FA-2026-118", "INV-00123"), or a number

@@ -44,7 +44,7 @@ def record(
     case.updated_at = now
     row = {"case_id": case.id, "at": now, "kind": kind, "actor": actor,
            "from_state": from_state if to_state is not None else None, "to_state": to_state,
-           "data": _jsonable(data or {})}
+           "data": jsonable(data or {})}
     if into is None:
         session.add(Event(**row))
     else:
@@ -63,12 +63,12 @@ class EventBuffer:
             self.rows = []
 
 
-def _jsonable(value: Any) -> Any:
+def jsonable(value: Any) -> Any:
     """Event data is stored as JSON: Decimals stay exact as strings, dates as ISO 8601."""
     if isinstance(value, Mapping):
-        return {str(k): _jsonable(v) for k, v in value.items()}
+        return {str(k): jsonable(v) for k, v in value.items()}
     if isinstance(value, (list, tuple, set, frozenset)):
-        return [_jsonable(v) for v in value]
+        return [jsonable(v) for v in value]
     if isinstance(value, Enum):
         return value.value
     if isinstance(value, (Decimal, date, datetime)):

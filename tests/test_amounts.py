@@ -54,6 +54,8 @@ def test_numbers_that_are_not_sums_are_left_alone(text):
     ("$250 a week", MoneyRole.INSTALLMENT, None),
     ("£50 every two weeks", MoneyRole.INSTALLMENT, None),
     ("100 € tous les quinze jours", MoneyRole.INSTALLMENT, None),
+    ("$600 on the 15th of each month", MoneyRole.INSTALLMENT, None),
+    ("300 € le 5 de chaque mois", MoneyRole.INSTALLMENT, None),
     ("les 2 000 € dus", MoneyRole.OWED, None),
     ("I owe you £1,200", MoneyRole.OWED, None),
     ("invoices over $1,000 need two signatures", MoneyRole.LIMIT, None),

@@ -64,6 +64,11 @@ def test_a_delivery_status_notification_is_a_bounce_with_its_failed_address():
      "returning message to sender", "This message was created automatically by mail delivery software.\n\n"
      "A message that you sent could not be delivered to one or more of its recipients. This is a permanent error.\n\n"
      "  ex@client.example\n    mailbox is full", "ex@client.example"),
+    # A French ISP's plain-text bounce opens like an auto-reply; it is tested as a bounce first.
+    ("From: Serveur de messagerie <MAILER-DAEMON@smtp.isp.example>\nTo: relances@firm.example\n"
+     "Subject: Message non délivré", "Ceci est un message automatique du serveur de messagerie.\n\n"
+     "Votre message n'a pu être distribué au destinataire suivant :\n\n   gone@isp.example\n"
+     "   Raison : boîte aux lettres inexistante.", "gone@isp.example"),
 ])
 def test_a_non_standard_bounce_is_a_bounce_with_its_failed_address(headers, body, failed):
     understanding = understand_email(_mail(headers, body))

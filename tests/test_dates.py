@@ -69,6 +69,15 @@ def first(text: str, today: date = THU) -> date | None:
     ("le mardi 5 janvier", date(2027, 1, 5)),
     ("vendredi 20", date(2026, 11, 20)),
     ("fin d'année", date(2026, 12, 31)),
+    ("Will pay Thurs.", date(2026, 11, 19)),  # abbreviated weekdays
+    ("pay Fri", date(2026, 11, 13)),
+    ("virement ven.", date(2026, 11, 13)),
+    ("LE CHEQUE PARTIRA MARDI PROCHAIN", date(2026, 11, 17)),  # capitals read as lower case
+    ("BY END OF NEXT WEEK", date(2026, 11, 20)),
+    ("within a fortnight", date(2026, 11, 26)),
+    ("dans trois semaines", date(2026, 12, 3)),
+    ("avant Noël", date(2026, 12, 24)),
+    ("before Christmas", date(2026, 12, 24)),
 ])
 def test_each_way_of_saying_a_date_resolves_by_the_convention(text, expected):
     assert first(text) == expected
@@ -144,11 +153,29 @@ def test_numbers_that_are_not_dates_are_left_alone():
     assert find_dates("06.12.34.56.78, 1.250,50 €, 15.12 €, 3 x 400 €", THU) == []
 
 
+@pytest.mark.parametrize("text", ["mon ami", "la mer", "the sun", "en mars"])
+def test_an_abbreviation_that_is_also_a_word_needs_its_dot(text):
+    assert first(text) is None
+
+
+def test_posting_a_cheque_by_post_is_a_promise_of_that_day():
+    assert first("Le chèque partira par la poste mardi prochain.") == date(2026, 11, 17)
+    assert first("the cheque will go in the post Tuesday") == date(2026, 11, 17)
+
+
+def test_a_full_month_name_leaves_the_full_stop_to_the_sentence():
+    mention = find_dates("closed until 3 January. We will pay", THU)[0]
+    assert (mention.start, mention.end) == (13, 22)
+
+
 def test_an_auto_reply_return_date():
     assert return_date("Je serai de retour le 30 novembre.", THU) == date(2026, 11, 30)
     assert return_date("I'll be back on 4 January.", THU) == date(2027, 1, 4)
     assert return_date("Absente jusqu'au 29 novembre inclus.", THU) == date(2026, 11, 30)
     assert return_date("Je serai de retour le mardi 5 janvier.", date(2026, 12, 20)) == date(2027, 1, 5)
+    assert return_date("Le bureau rouvrira ses portes le 11 janvier.", THU) == date(2027, 1, 11)
+    assert return_date("Je reviens le lundi 1er février.", THU) == date(2027, 2, 1)
+    assert return_date("Back in the office on 1/5.", date(2026, 12, 22), month_first=True) == date(2027, 1, 5)
 
 
 def _reply(date_header: str, text: str) -> bytes:

@@ -3,7 +3,7 @@ comes out of mixed evidence."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -38,6 +38,14 @@ EXAMPLES: list[tuple[str, Intent]] = [
     ("You'll receive the money by the end of the week.", P),
     ("We promise to settle it by the 30th.", P),
     ("Payment is booked for 2 December.", P),
+    ("jvous paye vendredi promis", P),  # SMS French glues the subject on
+    ("jvais payer lundi", P),
+    ("La facture sera réglée par virement le 8 décembre.", P),
+    ("Les fonds vous parviendront au plus tard le 22 janvier.", P),
+    ("F2026-0611 - approved, included in our next payment run on 15 December", P),
+    ("F2026-0521 : bon pour paiement", P),
+    ("WILL SORT THIS BY END OF NEXT WEEK.", P),
+    ("We'll have this cleared within a fortnight.", P),
     ("The 28th at the latest.", P),
     ("Not yet paid, will pay by Friday.", P),
     ("Je vous la règle lundi.", P),
@@ -76,6 +84,9 @@ EXAMPLES: list[tuple[str, Intent]] = [
     ("Ci-joint la copie du relevé.", A),
     ("Facture payée le 10/11, merci de vérifier.", A),
     ("Check was mailed on Nov 2.", A),
+    ("g payé hier", A),
+    ("Le virement de 2 315,00 € est parti hier.", A),
+    ("Le chèque n° 4471823 de 96,50 € a été remis à votre livreur le 27/11.", A),
     # dispute
     ("Nous contestons cette facture.", D),
     ("Cette facture fait l'objet d'une contestation.", D),
@@ -133,6 +144,8 @@ EXAMPLES: list[tuple[str, Intent]] = [
     ("Could I pay £50 every two weeks?", L),
     ("Could I pay it off monthly?", L),
     ("Could we clear the balance over the next three months?", L),
+    ("Would you accept three payments?", L),
+    ("I can't pay it all at once.", L),
     # wrong contact
     ("Vous écrivez à la mauvaise adresse.", W),
     ("Je ne suis pas le bon interlocuteur.", W),
@@ -157,6 +170,11 @@ EXAMPLES: list[tuple[str, Intent]] = [
     ("Georgia is now running the studio.", W),
     ("All invoices should now go to ap@client.example.", W),
     ("Je lui transmets votre message.", W),
+    ("La société a été placée en liquidation judiciaire : écrivez au liquidateur.", W),
+    ("My husband passed away; please write to the executors.", W),
+    ("Vous m'écrivez sur ma boîte perso, merci d'utiliser factures@client.example.", W),
+    ("Les factures sont gérées par notre service comptable : COMPTA@CLIENT.EXAMPLE", W),
+    ("Patrice Noël, ancien président", W),
     # other: paperwork, not the debt
     ("Pouvez-vous refaire la facture au nom de la SARL ?", Intent.OTHER),
     ("Could you send us a W-9 form?", Intent.OTHER),
@@ -174,6 +192,17 @@ def test_every_rule_of_the_table_has_an_example():
                 if not any(example_intent == rule.intent and any(True for _ in rule.pattern.finditer(fold(text)))
                            for text, example_intent in EXAMPLES)]
     assert untested == []
+
+
+def test_work_done_is_no_payment_made():
+    text = "Pouvez-vous me rappeler à quelle prestation elle correspond et à quelle date elle a été faite ?"
+    assert understand_text(text, sent_at=NOW).intent is Intent.OTHER
+
+
+def test_a_payment_run_to_come_is_a_promise_not_a_payment():
+    understanding = understand_text("Approved, included in our next payment run on Tuesday 15 December.",
+                                    sent_at=NOW)
+    assert (understanding.intent, understanding.promised_date) == (P, date(2026, 12, 15))
 
 
 @pytest.mark.parametrize("text", [

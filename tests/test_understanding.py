@@ -146,3 +146,16 @@ def test_any_bytes_give_an_understanding(raw):
 def test_any_text_gives_an_understanding(text):
     understanding = understand_text(text, sent_at=NOW)
     assert 0 <= understanding.confidence <= 1
+
+
+def test_a_promise_is_for_the_sum_said_with_its_date_not_the_sums_listed_before():
+    text = ("- F2026-0521 : 1 150,00 € – bon pour paiement ;\n- F2026-0523 : 2 087,40 € – bon pour paiement ;\n\n"
+            "Les deux factures seront réglées par un virement unique de 3 237,40 € le 17/12/2026.")
+    understanding = understand_text(text, sent_at=NOW)
+    assert (understanding.intent, understanding.promised_date, understanding.amount) == (
+        Intent.PROMISE_TO_PAY, date(2026, 12, 17), Decimal("3237.40"))
+
+
+def test_a_decimal_point_does_not_end_the_sentence_of_a_promise():
+    text = "Closed from 23 December to 3 January. We will pay the €950.00 on the 4th of January."
+    assert understand_text(text, sent_at=NOW).promised_date == date(2027, 1, 4)
