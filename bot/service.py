@@ -33,6 +33,7 @@ from scheduler.alerts import queue_alert
 from scheduler.notices import NoticeDesk
 from scheduler.replies import ReplyEffects
 from scheduler.sweep import SweepReport, sweep
+from scheduler.watchdog import watch_limitation
 from storage.engine import transaction
 from storage.models import Debtor, Message
 
@@ -91,6 +92,8 @@ class Service:
         swept = sweep(self.engine, self.dispatcher.policy, self.dispatcher.composer, now=now, dry_run=dry_run)
         if dry_run:
             return TickReport(swept, DispatchReport())
+        with transaction(self.engine) as session:
+            watch_limitation(session, self.dispatcher.policy, now)
         return TickReport(swept, await self.dispatcher.dispatch(now))
 
 

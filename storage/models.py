@@ -125,7 +125,7 @@ class Invoice(SQLModel, table=True):
     debtor_id: int = Field(foreign_key="debtor.id", index=True)
     case_id: int | None = Field(default=None, foreign_key="debt_case.id", index=True)
     issue_date: date | None = None
-    due_date: date
+    due_date: date = Field(index=True)  # the limitation watchdog reads the oldest
     amount: Decimal = _money()
     paid: Decimal = _money(default=Decimal("0.00"))
     currency: str = Field(default="EUR", max_length=3)

@@ -38,6 +38,9 @@ def upgrade() -> None:
     with op.batch_alter_table('notice', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_notice_case_id'), ['case_id'], unique=False)
 
+    with op.batch_alter_table('invoice', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_invoice_due_date'), ['due_date'], unique=False)
+
     with op.batch_alter_table('message', schema=None) as batch_op:
         batch_op.add_column(sa.Column('attachment_name', sa.String(length=200), nullable=True))
         batch_op.add_column(sa.Column('attachment', sa.LargeBinary(), nullable=True))
@@ -47,6 +50,9 @@ def downgrade() -> None:
     with op.batch_alter_table('message', schema=None) as batch_op:
         batch_op.drop_column('attachment')
         batch_op.drop_column('attachment_name')
+
+    with op.batch_alter_table('invoice', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_invoice_due_date'))
 
     with op.batch_alter_table('notice', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_notice_case_id'))
