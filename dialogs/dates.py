@@ -275,7 +275,8 @@ _PAST_PARTICIPLE = re.compile(
     r"passee?|parti|partie|fait|lance|ordonne|recue?s?|prelevee?s?|debitee?s?|paid|sent|transferred|wired|made|issued|processed|"
     r"settled|initiated|received|went|left|posted|(?<!la\s)postee?|mailed|cancell?ed|annulee?)\b")
 # French present tense looks like the participle once accents are gone: "je vous règle le 15".
-_FRENCH_PRESENT = re.compile(r"\b(?:je|j'|j(?=vous)|tu|il|elle|on|nous|vous)\s*(?:(?:vous|te|le|la|les|lui|leur|l')\s*)?"
+_FRENCH_PRESENT = re.compile(r"\b(?:je|j'|j(?=vous)|tu|il|elle|on|nous|vous)\s*"
+                             r"(?:(?:vous|te|le|la|les|lui|leur|l')\s*)?"
                              r"(?:vire|paye|regle|verse)\b")
 _FUTURE_OR_MODAL = re.compile(r"\b(?:sera|seront|serez|serons|etre|be|will|would|shall|va|vont|vais|going\s+to|"
                               r"pourrai|pourra|pourrons|peux|peut|pouvons|can|could|should|devrait|doit|"
@@ -335,7 +336,8 @@ def promised_date(text: str, today: date) -> DateMention | None:
 
 
 _RETURN = re.compile(r"\b(?:de\s+retour|back|return|returning|rentre|rentrerai|reprendrai|reprise|retour|"
-                     r"reviens|reviendrai|reviendrons|rouvrira|rouvre|reopens?|reopening|joignable\s+(?:a\s+partir\s+du|des\s+le)|available\s+(?:again\s+)?(?:from|on))\b")
+                     r"reviens|reviendrai|reviendrons|rouvrira|rouvre|reopens?|reopening|"
+                     r"joignable\s+(?:a\s+partir\s+du|des\s+le)|available\s+(?:again\s+)?(?:from|on))\b")
 _UNTIL = re.compile(r"\b(?:jusqu'au|jusqu'a|until|till|through)\b")
 _INCLUSIVE = re.compile(r"^\s*(?:\d{4}\s*)?(?:inclus|compris|inclusive|included)")
 

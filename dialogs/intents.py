@@ -51,6 +51,7 @@ _PAID = (r"paye|regle|vire|verse|solde|envoye|effectue|fait|procede|emis|transfe
 # SMS French glues the subject on: "jvous paye vendredi", "jvais payer", "g payé" / "jai payé" for "j'ai payé".
 _I_GLUED = r"j'?(?=vous\b|vais\b)"
 _I_HAVE = r"j'ai|jai|j\s+ai|g"
+# A payment named by its number, sum or date before its verb: "le chèque n° 4471823 de 96,50 € a été remis".
 _PAYMENT_DETAILS = r"(?:\s+(?:n[°o]\s*\d+|de\s+\d[\d .,]*(?:€|eur(?:os?)?\b)?|du\s+\d{1,2}/\d{1,2}(?:/\d{2,4})?))*"
 _NUMBER_WORD = r"\d{1,2}|deux|trois|quatre|cinq|six|sept|huit|neuf|dix|douze|two|three|four|five|six|ten|twelve"
 
@@ -61,7 +62,8 @@ _TABLE: list[tuple[Intent, float, str] | tuple[Intent, float, str, bool]] = [
             r"(?:" + _PAY_FUTURE + r")\b"),
     (_P, 2, r"\b(?:je\s+|" + _I_GLUED + r"|nous\s+|on\s+)(?:vais|allons|va)\s+(?:vous\s+|le\s+|la\s+|les\s+|l')?"
             r"(?:" + _PAY_INFINITIVE + r")\b"),
-    (_P, 1.5, r"\b(?:je\s+|" + _I_GLUED + r"|nous\s+)(?:vous\s+)?(?:la\s+|le\s+|les\s+|l')?(?:regle|reglons|paie|paye|payons|vire|virons|"
+    (_P, 1.5, r"\b(?:je\s+|" + _I_GLUED + r"|nous\s+)(?:vous\s+)?(?:la\s+|le\s+|les\s+|l')?"
+              r"(?:regle|reglons|paie|paye|payons|vire|virons|"
               r"verse|versons)\b"),
     # "Je la passe demain": with the invoice for object, passing or sending it is paying it.
     (_P, 1.5, r"\b(?:je|nous)\s+(?:vous\s+)?(?:la|le|les|l')\s*(?:passe|passons|envoie|envoyons|fais|faisons)\b"),
@@ -92,13 +94,14 @@ _TABLE: list[tuple[Intent, float, str] | tuple[Intent, float, str, bool]] = [
     (_P, 2, r"\b(?:i|we)\s*(?:will|'ll|shall|am\s+going\s+to|are\s+going\s+to|intend\s+to|plan\s+to|can|could|"
             r"'m\s+going\s+to|'re\s+going\s+to)\s+(?:\w+\s+)?(?:pay|settle|transfer|send|wire|clear|make|process|"
             r"arrange|release|authori[sz]e|have\s+(?:the\s+)?(?:payment|money|funds)|get\s+(?:the\s+)?(?:payment|"
-            r"money|funds)|get\s+(?:it|this|that)\s+(?:sorted|paid|settled|done|cleared)|sort\s+(?:it|this|that)(?:\s+out)?|"
+            r"money|funds)|get\s+(?:it|this|that)\s+(?:sorted|paid|settled|done|cleared)|"
+            r"sort\s+(?:it|this|that)(?:\s+out)?|"
             r"have\s+(?:it|this|that|the\s+(?:invoice|balance|bill|account))\s+(?:cleared|paid|settled|sorted)|"
             r"do\s+(?:it|this|that|the\s+(?:payment|transfer))\b(?!\s+(?:if|once|when)))\b"),
     # Notes drop the subject: "Not yet paid, will pay by Friday."
     (_P, 2, r"(?:^|(?<=[.!?,;:\n-]))\s*(?:will|shall)\s+(?:pay|settle|transfer|send|wire|clear|sort\s+(?:it|this|"
             r"that)|get\s+(?:it|this|that)\s+(?:sorted|paid|settled))\b"),
-    (_P, 2, r"\b(?:will|'ll)\s+(?:go\s+out|be\s+(?:paid|sent|settled|transferred|processed|released|made|wired|"
+    (_P, 2, r"\b(?:will|'ll)\s+(?:go\s+(?:out|in\s+the\s+(?:post|mail))|be\s+(?:paid|sent|settled|transferred|processed|released|made|wired|"
             r"cleared|with\s+you))\b"),
     (_P, 2, r"\b(?:payment|transfer|money|funds|it|cheque|check|wire)\s+(?:goes|is\s+going|leaves|is\s+being\s+sent|"
             r"gets\s+sent)\b"),
@@ -120,7 +123,8 @@ _TABLE: list[tuple[Intent, float, str] | tuple[Intent, float, str, bool]] = [
               r"(?:has\s+|have\s+|had\s+)?(?:already\s+)?(?:paid|settled|transferred|wired)\b"),
     (_A, 3, r"\b(?:nous\s+nous\s+sommes|je\s+me\s+suis|s'est)\s+(?:deja\s+|bien\s+)?acquitte"),
     # "Réglé par chèque posté hier"; "je vous règle par virement" is the present tense, a promise.
-    (_A, 2.5, r"\b(?<!je\s)(?<!vous\s)(?<!sera\s)(?<!seront\s)(?<!etre\s)(?:reglee?s?|payee?s?|viree?s?|soldee?s?)\s+(?:par|en)\s+(?:cheque|virement|"
+    (_A, 2.5, r"\b(?<!je\s)(?<!vous\s)(?<!sera\s)(?<!seront\s)(?<!etre\s)"
+              r"(?:reglee?s?|payee?s?|viree?s?|soldee?s?)\s+(?:par|en)\s+(?:cheque|virement|"
               r"carte|cb|prelevement|especes|paypal)"),
     (_A, 2.5, r"\b(?<!be\s)(?:paid|settled)\s+(?:by|via|with)\s+(?:cheque|check|card|credit\s+card|debit\s+card|"
               r"bank\s+transfer|transfer|wire|bacs|direct\s+debit|paypal)\b"),
@@ -160,7 +164,8 @@ _TABLE: list[tuple[Intent, float, str] | tuple[Intent, float, str, bool]] = [
     (_A, 3, r"\balready\s+(?:been\s+)?(?:paid|settled)\b"),
     (_A, 2, r"\b(?:proof|confirmation|evidence)\s+of\s+(?:payment|transfer)\b|\bremittance\s+advice\b"),
     (_A, 2.5, r"\byou\s+should\s+have\s+(?:received|got)\b|\byou\s+should\s+(?:already|now|by\s+now)\s+have\b"),
-    (_A, 2.5, r"\bincluded\s+in\b(?!\s+(?:our|the)\s+(?:next|upcoming|coming)\b)[^.;!?\n]{0,30}\bpayment|\binclus\w*\s+dans\b[^.;!?\n]{0,30}\b(?:virement|paiement|"
+    (_A, 2.5, r"\bincluded\s+in\b(?!\s+(?:our|the)\s+(?:next|upcoming|coming)\b)[^.;!?\n]{0,30}\bpayment|"
+              r"\binclus\w*\s+dans\b[^.;!?\n]{0,30}\b(?:virement|paiement|"
               r"reglement)"),
     # ---- dispute
     (_D, 3, r"\b(?:je|nous)\s+(?:contestons|conteste)\b"),

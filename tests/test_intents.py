@@ -46,6 +46,7 @@ EXAMPLES: list[tuple[str, Intent]] = [
     ("F2026-0521 : bon pour paiement", P),
     ("WILL SORT THIS BY END OF NEXT WEEK.", P),
     ("We'll have this cleared within a fortnight.", P),
+    ("The cheque will go in the post Tuesday.", P),
     ("The 28th at the latest.", P),
     ("Not yet paid, will pay by Friday.", P),
     ("Je vous la règle lundi.", P),
