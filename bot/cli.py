@@ -19,24 +19,33 @@ from rich.console import Console
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from bot import config as config_mod
 from bot import assembly, demo, views
+from bot import config as config_mod
+from bot.case_export import ExportRefused, export_case
 from bot.config import ConfigError, LoadedConfig
-from dialogs.parties import Channel, Language
+from bot.import_report import (
+    import_progress,
+    invoices_summary,
+    payments_summary,
+    report_import,
+    run_import,
+)
+from bot.notice_pdf import html_to_pdf
+from bot.service import Service, run_forever
+from bot.service import build as build_service
 from dialogs.legal import ClaimError
+from dialogs.parties import Channel, Language
 from dialogs.rates import UnknownRate
 from dialogs.states import TransitionError
 from dialogs.understanding import understand_email
-from bot.service import build as build_service
-from bot.service import Service, run_forever
-from bot.import_report import import_progress, invoices_summary, payments_summary, report_import, run_import
+from scheduler.notices import NoticeRefused
 from storage import queries
+from storage.case_export import case_records
 from storage.dispatch_lock import DispatcherBusy, dispatcher_lock
 from storage.engine import make_engine, resolve_url, transaction
 from storage.invoice_import import import_invoices
 from storage.migrate import upgrade
 from storage.models import Case
-from scheduler.notices import NoticeRefused
 from storage.owner_actions import NotFound, change_debtor, pause, resume
 from storage.payment_import import import_payments
 
@@ -201,13 +210,22 @@ def cases_command(
 @app.command("case")
 def case_command(
     ctx: typer.Context,
-    key: Annotated[str, typer.Argument(metavar="ID", help="A case id or a debtor reference.")],
+    key: Annotated[str, typer.Argument(metavar="ID", help="A case id or a debtor reference (or: export CASE).")],
+    export_key: Annotated[Optional[str], typer.Argument(metavar="[CASE]", show_default=False,
+                                                        help="With `export`: the case to export.")] = None,
+    out_dir: Annotated[Optional[Path], typer.Option("--out", help="With `export`: a new or empty folder.",
+                                                    show_default=False)] = None,
     as_json: JsonOption = False,
     at: AtOption = None,
     config: ConfigOption = None,
 ) -> None:
-    """A case's invoices, payments and full timeline of events."""
+    """A case's invoices, payments and full timeline; `relance case export CASE --out DIR` writes its case file."""
     loaded = load_config(ctx, config)
+    if key == "export" and export_key is not None:
+        _export_case(loaded, export_key, out_dir, as_json=as_json)
+        return
+    if export_key is not None or out_dir is not None:
+        _fail_usage("usage: relance case ID [--json] | relance case export CASE --out DIR")
     company = loaded.config.company
     with Session(open_database(loaded)) as session:
         found = queries.find_case(session, key)
@@ -218,6 +236,30 @@ def case_command(
                   markup=False, highlight=False)
         raise typer.Exit(EXIT_USAGE)
     views.show_case(out, detail, as_json=as_json, language=company.language, tz=company.tz)
+
+
+def _export_case(loaded: LoadedConfig, key: str, out_dir: Path | None, *, as_json: bool) -> None:
+    if out_dir is None:
+        _fail_usage("relance case export CASE --out DIR: say where to write the case file")
+    engine = open_database(loaded)
+    composer = assembly.composer(loaded)
+    company = loaded.config.company
+    with Session(engine) as session:
+        records = case_records(session, _case_or_fail(session, key))
+    try:
+        files = export_case(records, out_dir, env=composer.env, creditor=composer.creditor,
+                            language=company.language, tz=company.tz, today=_today(loaded, None),
+                            html_to_pdf=html_to_pdf)
+    except ExportRefused as exc:
+        _fail_usage(str(exc))
+    except OSError as exc:
+        err.print(f"{out_dir}: {exc.strerror or exc}", markup=False, highlight=False)
+        raise typer.Exit(EXIT_FAILED) from None
+    if as_json:
+        out.file.write(json.dumps({"case": records.case.id, "folder": str(out_dir),
+                                   "files": [str(f) for f in files]}) + "\n")
+    else:
+        out.print(f"case {records.case.id}: {len(files)} files in {out_dir}", markup=False, highlight=False)
 
 
 @app.command("report")

@@ -19,6 +19,11 @@ class _NoFetching:
 
 def render_pdf(document: NoticeDocument) -> bytes:
     """The notice's HTML part as an A4 PDF (the page rules are in the template's stylesheet)."""
+    return html_to_pdf(document.html)
+
+
+def html_to_pdf(html: str) -> bytes:
+    """A self-contained HTML document printed to PDF (the case file's reminder log, the notice)."""
     try:
         # Imported here: WeasyPrint loads Pango through cffi at import time, and a machine without it
         # must still run everything but the PDF, with an error that says what to install.
@@ -28,6 +33,6 @@ def render_pdf(document: NoticeDocument) -> bytes:
             f"cannot load WeasyPrint's system libraries ({exc}); install Pango "
             "(Debian/Ubuntu: apt-get install libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core)"
         ) from exc
-    pdf = HTML(string=document.html, url_fetcher=_NoFetching()).write_pdf()
+    pdf = HTML(string=html, url_fetcher=_NoFetching()).write_pdf()
     assert pdf is not None  # write_pdf returns the bytes when given no target
     return pdf

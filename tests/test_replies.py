@@ -3,6 +3,7 @@ real service, a real SMTP server on loopback for what goes out, and the database
 
 from __future__ import annotations
 
+import csv
 import itertools
 import json
 from datetime import date, datetime, timedelta
@@ -11,6 +12,7 @@ from email.utils import format_datetime, make_msgid
 from pathlib import Path
 
 import pytest
+from pypdf import PdfReader
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
@@ -248,3 +250,31 @@ def test_parse_reply_prints_one_json_object_per_file(relance: Relance, tmp_path:
     assert readable.exit_code == 1
     assert "promise_to_pay" in readable.stdout and "2026-11-20" in readable.stdout
     assert "missing.eml" in readable.stderr
+
+
+async def test_the_case_file_holds_reminders_replies_promises_and_ledger(
+        engine: Engine, service: Service, tmp_path: Path, smtp_server: RecordingServer,  # noqa: F811
+        relance: Relance) -> None:
+    reminder = await first_reminder(engine, service, tmp_path, smtp_server)
+    answer = reply(engine, service, paris("2026-11-03 14:12"), sender="r1@clients.example",
+                   subject="Re: " + reminder["Subject"], in_reply_to=reminder["Message-ID"],
+                   text="Bonjour,\n\nNous réglerons la totalité le 20 novembre.\n")
+    folder = tmp_path / "dossier"
+    result = relance("case", "export", "R1", "--out", folder, "--json")
+    assert result.exit_code == 0, result.stderr
+    files = set(json.loads(result.stdout)["files"])
+    assert {"reminders.pdf", "invoices.csv", "payments.csv", "replies.csv", "promises.csv", "plans.csv",
+            "timeline.csv", f"replies/{answer.id}.eml"} <= files
+    log = "".join(page.extract_text() for page in PdfReader(folder / "reminders.pdf").pages)
+    assert reminder["Subject"].split(" (")[0] in log.replace("\n", " ") and "03/11/2026" in log or "3 novembre" in log
+    assert (folder / f"replies/{answer.id}.eml").read_bytes() == answer.raw
+    replies = list(csv.DictReader((folder / "replies.csv").read_text(encoding="utf-8-sig").splitlines()))
+    assert [(r["intent"], r["promised_date"], r["action"]) for r in replies] == [
+        ("promise_to_pay", "2026-11-20", "promise")]
+    promises = (folder / "promises.csv").read_text(encoding="utf-8-sig")
+    assert "2026-11-20,,pending" in promises
+    invoices = (folder / "invoices.csv").read_text(encoding="utf-8-sig").splitlines()
+    assert invoices[1:] == ["F-R1-1,2026-10-03,2026-11-02,1200.00,0.00,1200.00,EUR,False",
+                            "F-R1-2,2026-10-03,2026-11-02,250.00,0.00,250.00,EUR,False"]
+    again = relance("case", "export", "R1", "--out", folder)
+    assert again.exit_code == 2 and "not an empty folder" in again.stderr
