@@ -12,8 +12,7 @@ from pathlib import Path
 
 from dialogs.understanding import understand_email
 
-CORPORA = [Path(__file__).resolve().parent.parent / "tests" / "data" / name
-           for name in ("replies", "replies_holdout")]
+DATA = Path(__file__).resolve().parent.parent / "tests" / "data"
 ROUNDS = 5
 GOAL = 3.0
 
@@ -37,7 +36,8 @@ def _seconds(work: Callable[[bytes], object], corpus: list[bytes]) -> float:
 
 
 def run() -> None:
-    corpus = [path.read_bytes() for folder in CORPORA for path in sorted(folder.glob("*.eml"))]
+    folders = sorted(DATA.glob("replies*"))
+    corpus = [path.read_bytes() for folder in folders for path in sorted(folder.glob("*.eml"))]
     for work in (bare, understanding):  # warm-up: imports, compiled patterns, caches
         _seconds(work, corpus)
     rounds = [(_seconds(bare, corpus), _seconds(understanding, corpus)) for _ in range(ROUNDS)]
@@ -45,7 +45,7 @@ def run() -> None:
     ours = statistics.median(u for _, u in rounds)
     ratio = statistics.median(u / b for b, u in rounds)
     n = len(corpus)
-    print(f"{n} replies (tests/data/replies and replies_holdout: fr/en, quotes, signatures, HTML, bounces, "
+    print(f"{n} replies ({', '.join(f.name for f in folders)}: fr/en, quotes, signatures, HTML, bounces, "
           f"auto-replies); medians of {ROUNDS} interleaved rounds")
     print(f"bare parse + text body:      {n / plain:7.0f} replies/s  ({1000 * plain / n:5.2f} ms each)")
     print(f"understand_email (all of it): {n / ours:6.0f} replies/s  ({1000 * ours / n:5.2f} ms each)")
