@@ -70,7 +70,8 @@ _SUBJECTS = {
 _BODIES = {
     Language.FR: {
         AlertKind.FORMAL_NOTICE: "Les relances amiables n'ont pas abouti. Le dossier attend votre décision "
-                                 "sur l'envoi d'une mise en demeure.",
+                                 "sur l'envoi d'une mise en demeure : `relance notice preview DOSSIER --out "
+                                 "md.pdf` pour la relire, `relance notice approve DOSSIER` pour l'envoyer.",
         AlertKind.UNREACHABLE: "Aucun canal ne permet de joindre ce débiteur (pas d'e-mail valide, pas de "
                                "Telegram). La relance n'a pas été envoyée.",
         AlertKind.DELIVERY_FAILED: "La relance n'a pu être délivrée sur aucun canal.",
@@ -101,7 +102,8 @@ _BODIES = {
     },
     Language.EN: {
         AlertKind.FORMAL_NOTICE: "The amicable reminders have failed. The case awaits your decision on "
-                                 "sending a formal notice.",
+                                 "sending a formal notice: `relance notice preview CASE --out notice.pdf` to "
+                                 "read it, `relance notice approve CASE` to send it.",
         AlertKind.UNREACHABLE: "No channel reaches this debtor (no valid email, no Telegram). The reminder "
                                "was not sent.",
         AlertKind.DELIVERY_FAILED: "The reminder could not be delivered on any channel.",
