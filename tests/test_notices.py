@@ -4,12 +4,15 @@ deadline, and the end of the amicable phase — against a real SMTP server on lo
 from __future__ import annotations
 
 import asyncio
+import io
 import json
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+import holidays
+from pypdf import PdfReader
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
@@ -118,15 +121,16 @@ def test_approval_emails_the_notice_with_its_pdf_and_the_deadline_ends_the_amica
     assert case.state is CaseState.NOTICE_SENT
     assert "notice_approved" in kinds
     assert Decimal(approved["total_claimed"]) == notice.total_claimed > Decimal("1750.00")
-    sent_now = message.status.value == "sent"  # the window may be closed when the suite runs
-    if sent_now:
-        assert notice.status is NoticeStatus.SENT
-        [mail] = [r.message for r in smtp_server.received if r.rcpt_tos == ("compta@martin.example",)]
-        assert "Mise en demeure" in mail["Subject"]
-        [pdf] = [p for p in mail.iter_attachments() if p.get_content_type() == "application/pdf"]
-        assert pdf.get_content() == notice.pdf and pdf.get_filename().startswith("mise-en-demeure-REL-")
-    else:
-        assert message.attachment == notice.pdf and message.status.value == "queued"
+    if message.status.value != "sent":  # approved outside the sending window: the next opening sends it
+        opening = _next_weekday_ten(datetime.now(PARIS))
+        assert relance("sweep", "--at", opening.strftime("%Y-%m-%dT%H:%M")).exit_code == 0
+    with Session(engine) as session:
+        assert session.exec(select(Notice)).one().status is NoticeStatus.SENT
+    [mail] = [r.message for r in smtp_server.received if r.rcpt_tos == ("compta@martin.example",)]
+    assert "Mise en demeure" in mail["Subject"]
+    [pdf] = [p for p in mail.iter_attachments() if p.get_content_type() == "application/pdf"]
+    assert pdf.get_content() == notice.pdf and pdf.get_filename().startswith("mise-en-demeure-REL-")
+    assert "Mise en demeure" in "".join(page.extract_text() for page in PdfReader(io.BytesIO(notice.pdf)).pages)
 
     service = build(load(config_path), engine)
     deadline = date.fromisoformat(approved["deadline"])
@@ -139,3 +143,11 @@ def test_approval_emails_the_notice_with_its_pdf_and_the_deadline_ends_the_amica
         assert session.get(Case, case.id).state is CaseState.AMICABLE_FAILED
         alert = session.exec(select(Message).where(Message.purpose == "alert:amicable_failed")).one()
     assert alert.recipient == "patron@durand.example" and "mise en demeure" in (alert.subject or "")
+
+
+def _next_weekday_ten(now: datetime) -> datetime:
+    """10:00 on the next working day that is not a French public holiday (the default window)."""
+    day = now.date() + timedelta(days=1)
+    while day.weekday() >= 5 or day in holidays.country_holidays("FR", years=day.year):
+        day += timedelta(days=1)
+    return datetime.combine(day, datetime.min.time(), PARIS).replace(hour=10)
