@@ -126,6 +126,8 @@ class TelegramConfig(_Section):
     bot_username: str = ""
     owner_chat_ids: list[int] = []
     base_url: str = ""
+    # How long the link in a reminder lets a debtor start the chat.
+    link_days: int = Field(30, ge=1)
 
 
 class OwnerConfig(_Section):
@@ -236,6 +238,12 @@ class PlansConfig(_Section):
     max_months: int = Field(6, ge=1)
     first_within_days: int = Field(15, ge=0)
     down_payment_percent: Decimal = Field(Decimal("0"), ge=0, lt=100)
+    # Days installments may fall on (a firm paid on the 5th, say, picks its weekdays here).
+    weekdays: list[Weekday] = ["mon", "tue", "wed", "thu", "fri"]
+    # An installment unpaid this many days after its date breaks the plan.
+    grace_days: int = Field(5, ge=0)
+    # What a broken plan leads to: back to the reminders, or straight to a formal notice.
+    on_broken: Literal["ladder", "formal_notice"] = "ladder"
 
 
 class LegalConfig(_Section):

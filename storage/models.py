@@ -253,6 +253,9 @@ class PaymentPlan(SQLModel, table=True):
     case_id: int = Field(foreign_key="debt_case.id", index=True)
     status: PlanStatus = Field(default=PlanStatus.PROPOSED, sa_type=EnumText(PlanStatus))
     total: Decimal = _money()
+    # Where the debtor chose it (telegram, email) or "owner"; a plan outside the bounds waits for the owner.
+    source: str = Field(default="", max_length=20)
+    within_bounds: bool = True
     created_at: datetime = _utc()
     accepted_at: datetime | None = _utc(default=None)
     ended_at: datetime | None = _utc(default=None)
@@ -267,6 +270,42 @@ class Installment(SQLModel, table=True):
     due_on: date
     amount: Decimal = _money()
     paid: Decimal = _money(default=Decimal("0.00"))
+
+
+class PlanOffer(SQLModel, table=True):
+    """Payment plans proposed to a debtor, numbered as they were shown, until one is chosen."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    case_id: int = Field(foreign_key="debt_case.id", index=True)
+    channel: str = Field(max_length=20)
+    # [{"installments": [{"date": "2026-12-15", "amount": "400.00"}, …]}, …] in the order shown
+    options: list[dict[str, Any]] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    message_id: int | None = Field(default=None, foreign_key="message.id")  # the email that carried it
+    offered_at: datetime = _utc()
+    closed_at: datetime | None = _utc(default=None)
+    plan_id: int | None = Field(default=None, foreign_key="paymentplan.id")  # the one chosen
+
+
+class ChatToken(SQLModel, table=True):
+    """A deep-link token for linking a Telegram chat to a debtor: single use, expiring, stored hashed."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    token_hash: str = Field(max_length=64, unique=True)  # SHA-256, hex
+    debtor_id: int = Field(foreign_key="debtor.id", index=True)
+    created_at: datetime = _utc()
+    expires_at: datetime = _utc()
+    used_at: datetime | None = _utc(default=None)
+
+
+class ChatSession(SQLModel, table=True):
+    """Where a conversation in one Telegram chat stands: it resumes there after a restart."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    chat_id: int = Field(sa_type=BigInteger, unique=True)
+    debtor_id: int | None = Field(default=None, foreign_key="debtor.id", index=True)
+    state: str = Field(default="", max_length=60)
+    data: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    updated_at: datetime = _utc()
 
 
 class Dispute(SQLModel, table=True):
