@@ -17,7 +17,8 @@ from dialogs.templating import template_environment
 from scheduler.alerts import Owner
 from scheduler.calendar import BusinessCalendar
 from scheduler.compose import Composer
-from scheduler.sweep import DEFAULT_LADDER, SweepPolicy
+from scheduler.plan_follow import PlanFollowing
+from scheduler.sweep import DEFAULT_LADDER, SweepPolicy, reachable_channels
 
 
 def ladder(name: str, steps: list[StepConfig]) -> Ladder:
@@ -36,10 +37,10 @@ def calendar(config: Config) -> BusinessCalendar:
                                           country=sending.holidays_country or None)
 
 
-def sweep_policy(config: Config) -> SweepPolicy:
+def sweep_policy(config: Config, composer: Composer | None = None) -> SweepPolicy:
+    """The sweep's rules; with `composer`, also how cases under a payment plan are followed."""
     ladders = {DEFAULT_LADDER: ladder(DEFAULT_LADDER, config.policy.steps)}
     ladders.update({name: ladder(name, steps) for name, steps in config.policy.ladders.items()})
-    telegram = config.telegram
     return SweepPolicy(
         ladders=ladders,
         calendar=calendar(config),
@@ -47,9 +48,21 @@ def sweep_policy(config: Config) -> SweepPolicy:
         min_balance=config.sending.min_balance,
         promise_grace_days=config.policy.promise_grace_days,
         max_broken_promises=config.legal.max_broken_promises,
-        owner=Owner(email=config.owner.email, chat_ids=tuple(telegram.owner_chat_ids) if telegram else (),
-                    language=config.owner.language),
+        plans=None if composer is None else plan_following(config, composer),
+        owner=owner(config),
     )
+
+
+def plan_following(config: Config, composer: Composer) -> PlanFollowing:
+    return PlanFollowing(calendar=calendar(config), owner=owner(config), grace_days=config.plans.grace_days,
+                         on_broken=config.plans.on_broken, env=composer.env, creditor=composer.creditor,
+                         reachable=reachable_channels)
+
+
+def owner(config: Config) -> Owner:
+    telegram = config.telegram
+    return Owner(email=config.owner.email, chat_ids=tuple(telegram.owner_chat_ids) if telegram else (),
+                 language=config.owner.language)
 
 
 def reply_rules(config: Config) -> ReplyRules:

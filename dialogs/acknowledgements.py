@@ -1,4 +1,4 @@
-"""What the debtor is told when relance acts on their reply: a short written confirmation."""
+"""What the debtor is told outside the ladder: a promise confirmed, a plan's installment reminded."""
 
 from __future__ import annotations
 
@@ -18,3 +18,12 @@ def render_promise_ack(env: Environment, *, language: Language, debtor_name: str
                "amount": amount, "creditor": creditor, "reference": reference}
     subject = one_line(render_part(env, language, "promise_ack", "subject", context))
     return RenderedMessage(subject, render_part(env, language, "promise_ack", "txt", context), "")
+
+
+def render_plan_installment(env: Environment, *, language: Language, seq: int, kind: str, due_on: date, owed: Decimal,
+                            currency: str, creditor: Creditor, reference: str) -> RenderedMessage:
+    """An installment reminder: `kind` "due" (two days before) or "late" (the day after, unpaid)."""
+    context = {"language": language, "currency": currency, "seq": seq, "kind": kind, "due_on": due_on,
+               "owed": owed, "creditor": creditor, "reference": reference}
+    subject = one_line(render_part(env, language, "plan_installment", "subject", context))
+    return RenderedMessage(subject, render_part(env, language, "plan_installment", "txt", context), "")

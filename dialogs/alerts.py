@@ -23,6 +23,8 @@ class AlertKind(StrEnum):
     INBOX_DOWN = "inbox_down"
     AMICABLE_FAILED = "amicable_failed"
     TIME_BAR = "time_bar"
+    CHAT_STOPPED = "chat_stopped"
+    PLAN_BROKEN = "plan_broken"
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,6 +51,8 @@ _SUBJECTS = {
         AlertKind.INBOX_DOWN: "relance : lecture des réponses arrêtée",
         AlertKind.AMICABLE_FAILED: "Dossier {case} ({debtor}) : délai de la mise en demeure expiré",
         AlertKind.TIME_BAR: "Dossier {case} ({debtor}) : prescription proche",
+        AlertKind.CHAT_STOPPED: "Dossier {case} ({debtor}) : Telegram arrêté par le débiteur",
+        AlertKind.PLAN_BROKEN: "Dossier {case} ({debtor}) : échéancier non respecté",
     },
     Language.EN: {
         AlertKind.FORMAL_NOTICE: "Case {case} ({debtor}): formal notice to decide",
@@ -65,6 +69,8 @@ _SUBJECTS = {
         AlertKind.INBOX_DOWN: "relance: reading replies has stopped",
         AlertKind.AMICABLE_FAILED: "Case {case} ({debtor}): formal notice deadline passed",
         AlertKind.TIME_BAR: "Case {case} ({debtor}): claim nearly time-barred",
+        AlertKind.CHAT_STOPPED: "Case {case} ({debtor}): debtor stopped Telegram",
+        AlertKind.PLAN_BROKEN: "Case {case} ({debtor}): payment plan broken",
     },
 }
 _BODIES = {
@@ -97,8 +103,13 @@ _BODIES = {
         AlertKind.AMICABLE_FAILED: "Le délai laissé par la mise en demeure est passé sans paiement complet : la "
                                    "phase amiable est terminée. La suite (injonction de payer) vous appartient ; "
                                    "`relance case export` prépare le dossier. Date limite :",
+        AlertKind.PLAN_BROKEN: "Une échéance de l'échéancier est restée impayée au-delà du délai de grâce : "
+                               "l'échéancier a pris fin (les relances reprennent, ou le dossier attend votre "
+                               "décision de mise en demeure, selon [plans] on_broken). Échéance :",
         AlertKind.TIME_BAR: "Une créance de ce dossier approche de la prescription ; une mise en demeure ne "
                             "l'interrompt pas (seule une reconnaissance de dette ou une action en justice) :",
+        AlertKind.CHAT_STOPPED: "Le débiteur a envoyé /stop : sa conversation Telegram n'est plus liée au dossier "
+                                "et il ne recevra plus rien par Telegram. Le dossier continue par e-mail.",
     },
     Language.EN: {
         AlertKind.FORMAL_NOTICE: "The amicable reminders have failed. The case awaits your decision on "
@@ -128,8 +139,13 @@ _BODIES = {
         AlertKind.AMICABLE_FAILED: "The formal notice's deadline has passed without full payment: the amicable "
                                    "phase is over. What comes next (an order for payment) is yours to decide; "
                                    "`relance case export` prepares the file. Deadline:",
+        AlertKind.PLAN_BROKEN: "An installment of the payment plan stayed unpaid beyond the grace days: the plan "
+                               "has ended (reminders resume, or the case awaits your formal-notice decision, "
+                               "per [plans] on_broken). Installment:",
         AlertKind.TIME_BAR: "A claim in this case is close to being time-barred; a formal notice does not stop "
                             "the clock (only an acknowledgment of the debt or a court action does):",
+        AlertKind.CHAT_STOPPED: "The debtor sent /stop: their Telegram chat is no longer linked to the case and "
+                                "nothing more goes to them by Telegram. The case goes on by email.",
     },
 }
 

@@ -24,6 +24,7 @@ from dialogs.states import CaseState
 from scheduler.alerts import Owner, queue_alert
 from scheduler.calendar import BusinessCalendar
 from scheduler.compose import Composer
+from scheduler.plan_follow import PlanFollowing
 from storage import outbox
 from storage.case_changes import EventBuffer, record
 from storage.case_files import CaseFile, due_case_ids, load_case_files, total_due
@@ -43,6 +44,7 @@ class SweepPolicy:
     promise_grace_days: int
     owner: Owner
     max_broken_promises: int = 2
+    plans: PlanFollowing | None = None  # how a case under an accepted payment plan is followed
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,6 +116,9 @@ def _decide_case(session: Session, file: CaseFile, policy: SweepPolicy, composer
     today = now.astimezone(calendar.tz).date()
     ladder = ladder_for(policy, debtor)
     decision = decide(_facts(file, policy), ladder, today=today, min_balance=policy.min_balance)
+    if case.state is CaseState.IN_PLAN and file.plan_active and policy.plans is not None:
+        policy.plans.follow(session, case, debtor, now, writes.events)
+        return
     if isinstance(decision, NoticeExpired):
         record(session, case, "amicable_failed", now=now, actor="scheduler", to_state=CaseState.AMICABLE_FAILED,
                data={"deadline": decision.deadline, "balance": total_due(file.invoices)}, into=writes.events)

@@ -28,6 +28,8 @@ ANSWER = "answer:"
 
 # The purpose of a formal notice the owner approved: no stop rule holds it back either.
 NOTICE = "notice:"
+# An installment of an accepted plan ("plan:<plan>:<seq>:<due|late>"): the plan itself is its warrant.
+PLAN = "plan:"
 
 
 def is_alert(message: Message) -> bool:
@@ -35,12 +37,13 @@ def is_alert(message: Message) -> bool:
 
 
 def is_reminder(message: Message) -> bool:
-    return not message.purpose.startswith((ALERT, ANSWER, NOTICE))
+    return not message.purpose.startswith((ALERT, ANSWER, NOTICE, PLAN))
 
 
 def sent_event(message: Message) -> str:
     """The Event kind that records this message's delivery."""
-    for prefix, kind in ((ALERT, "owner_alerted"), (ANSWER, "answer_sent"), (NOTICE, "notice_sent")):
+    for prefix, kind in ((ALERT, "owner_alerted"), (ANSWER, "answer_sent"), (NOTICE, "notice_sent"),
+                         (PLAN, "installment_reminder_sent")):
         if message.purpose.startswith(prefix):
             return kind
     return "reminder_sent"

@@ -851,3 +851,25 @@ async def test_a_debtor_who_breaks_promises_twice_is_flagged_for_a_formal_notice
     assert [(e.to_state, e.data["broken_promises"]) for e in broken] == [
         (CaseState.ACTIVE, 1), (CaseState.NOTICE_PENDING, 2)]
     assert any("mise en demeure à décider" in m["Subject"] for m in owner_mail(smtp_server))
+
+
+async def test_a_plan_reminds_each_installment_and_a_missed_one_breaks_it(
+        engine: Engine, tmp_path: Path, service: Service, smtp_server: RecordingServer) -> None:  # noqa: F811
+    import_at(engine, tmp_path, IMPORTED, ONE_INVOICE)
+    plan(engine, "S", now="2026-11-26 10:00")  # 725.00 on 20 Dec, 725.00 on 20 Jan
+    await run(service, "2026-11-26 12:00", "2026-12-22 12:00", every=3 * HOUR)
+
+    mails = [(wall(m), m["Subject"]) for m in debtor_mail(smtp_server, "S")]
+    assert [(at, "725,00" in subject and ("20 décembre" in subject or "en retard" in subject))
+            for at, subject in mails] == [("2026-12-18 09:00", True), ("2026-12-21 09:00", True)]
+    assert case_of(engine, "S").state is CaseState.IN_PLAN
+
+    pay_at(engine, tmp_path, "2026-12-22 12:00", ("F-100", "2026-12-22", "300.00"))  # part of it
+    await run(service, "2026-12-22 12:00", "2026-12-27 12:00", every=3 * HOUR)
+    case = case_of(engine, "S")
+    assert case.state is CaseState.ACTIVE  # [plans] on_broken = "ladder"
+    [broken] = events(engine, "S", "plan_broken")
+    assert broken.data["installment"] == 1 and broken.data["owed"] == "425.00"
+    assert any("échéancier non respecté" in m["Subject"] for m in owner_mail(smtp_server))
+    with Session(engine) as session:
+        assert session.exec(select(PaymentPlan)).one().status is PlanStatus.BROKEN
