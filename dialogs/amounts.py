@@ -40,7 +40,8 @@ _CURRENCIES = {"€": "EUR", "eur": "EUR", "euro": "EUR", "euros": "EUR", "balle
                "£": "GBP", "gbp": "GBP", "livre": "GBP", "livres": "GBP", "pound": "GBP", "pounds": "GBP",
                "$": "USD", "usd": "USD", "us$": "USD", "dollar": "USD", "dollars": "USD"}
 # Thousands grouped by spaces, dots or commas, or a plain number, with up to two decimals.
-_NUM = r"\d{1,3}(?:[ .,]\d{3})+(?:[.,]\d{1,2})?(?!\d)|\d+(?:[.,]\d{1,2})?(?!\d)"
+# Swiss writers group thousands with an apostrophe: "EUR 2'340.00".
+_NUM = r"\d{1,3}(?:[ .,']\d{3})+(?:[.,]\d{1,2})?(?!\d)|\d+(?:[.,]\d{1,2})?(?!\d)"
 _CUR_AFTER = r"€|eur(?:os?)?\b|balles\b|£|gbp\b|livres?(?:\s+sterling)?\b|pounds?\b|\$|usd\b|dollars?\b"
 _MONEY = re.compile(
     r"(?<![\w.,/-])(?:(?P<before>€|£|us\$|\$|eur\b|gbp\b|usd\b)\s?(?P<n1>" + _NUM + r")"
@@ -62,6 +63,9 @@ _INSTALLMENTS_OF = re.compile(_COUNT + r"?\s*(?:mensualites?|versements|echeance
 _PER_PERIOD_AFTER = re.compile(r"^\s*(?:/\s*|par\s+|per\s+|a\s+|an?\s+|chaque\s+|each\s+|every\s+|tous\s+les\s+|"
                                r"toutes\s+les\s+)(?:(?:two|2|deux|other|quinze|15)\s+)?(?:mois|months?|semaines?|"
                                r"weeks?|jours|trimestre|quarter|quinzaine)\b"
+                               # "£75 every friday", "50 € tous les lundis"
+                               r"|^\s*(?:every|each|chaque|tous\s+les)\s+(?:mondays?|tuesdays?|wednesdays?|thursdays?|"
+                               r"fridays?|saturdays?|sundays?|lundis?|mardis?|mercredis?|jeudis?|vendredis?|samedis?)\b"
                                r"|^\s*(?:mensuels?|monthly|weekly|fortnightly|bi-?weekly)\b"
                                # "$600 on the 15th of each month", "300 € le 5 de chaque mois"
                                r"|^\s*(?:on\s+)?(?:the|le)\s+\d{1,2}(?:st|nd|rd|th|er|e)?\s+(?:of\s+(?:each|every)"
@@ -78,6 +82,7 @@ _OWED_BEFORE = re.compile(r"(?:\b(?:dois|devons|owe|doit|devez|reclamez|claim|to
 
 
 def _value(number: str) -> Decimal | None:
+    number = number.replace("'", "")
     try:
         return parse_amount(number)
     except AmountError:

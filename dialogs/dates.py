@@ -47,7 +47,10 @@ NUMBER_WORDS: dict[str, int] = {
     "seize": 16, "sixteen": 16, "dix-sept": 17, "seventeen": 17, "dix-huit": 18, "eighteen": 18,
     "dix-neuf": 19, "nineteen": 19, "vingt": 20, "twenty": 20, "vingt et un": 21, "vingt-et-un": 21,
     "twenty-one": 21, "trente": 30, "thirty": 30, "quarante-cinq": 45, "forty-five": 45,
-    "soixante": 60, "sixty": 60, "quelques": 3, "a few": 3, "couple of": 2, "a couple of": 2,
+    "soixante": 60, "sixty": 60,
+    # Belgian and Swiss French: "septante" for soixante-dix, "nonante" for quatre-vingt-dix.
+    "septante": 70, "seventy": 70, "huitante": 80, "octante": 80, "quatre-vingts": 80, "eighty": 80,
+    "nonante": 90, "quatre-vingt-dix": 90, "ninety": 90, "quelques": 3, "a few": 3, "couple of": 2, "a couple of": 2,
 }
 _NUMBER = r"\d{1,3}|" + "|".join(sorted((re.escape(w) for w in NUMBER_WORDS), key=len, reverse=True))
 # An abbreviation may carry its dot ("janv."); a full name's dot ends the sentence and stays out of the span.
@@ -253,8 +256,9 @@ PATTERNS: list[tuple[WordRegex, _Resolver]] = [(WordRegex(p), r) for p, r in (
     (r"(?<!apres-)(?<!apres )\b(?:demain|tomorrow)\b", _offset(1)),
     (r"\b(?:avant[\s-]hier|(?:the\s+)?day\s+before\s+yesterday)\b", _offset(-2)),
     (r"(?<!avant-)(?<!avant )\b(?:hier|yesterday)\b", _offset(-1)),
-    (r"\b(?:le\s+|on\s+)?(?:" + _WEEKDAY + r")\s+(?:le\s+|the\s+)?(?P<day>\d{1,2})" + _ORDINAL
-     + r"(?!\d|\s*(?:[/.:h-]\d|€|eur))",
+    # On one line, and not a phone number's first pair: "sauf le mercredi\n04 74 56 21 09".
+    (r"\b(?:le\s+|on\s+)?(?:" + _WEEKDAY + r")[ \t]+(?:le\s+|the\s+)?(?P<day>\d{1,2})" + _ORDINAL
+     + r"(?!\d|\s*(?:[/.:h-]\d|€|eur)|[ .]\d{2}\b)",
      _day_of_month),
     (r"\b(?:(?:ce|this|next|coming|on|by|d'ici|avant|des|le)\s+)?" + _WEEKDAY
      + r"(?:\s+(?:prochain|qui\s+vient|next|matin|apres-midi|soir))?", _weekday),
@@ -277,7 +281,7 @@ _PAST_PARTICIPLE = re.compile(
 # French present tense looks like the participle once accents are gone: "je vous règle le 15".
 _FRENCH_PRESENT = re.compile(r"\b(?:je|j'|j(?=vous)|tu|il|elle|on|nous|vous)\s*"
                              r"(?:(?:vous|te|le|la|les|lui|leur|l')\s*)?"
-                             r"(?:vire|paye|regle|verse)\b")
+                             r"(?:vire|paye|regle|verse|passe|depose|poste|envoie|remets)\b")
 _FUTURE_OR_MODAL = re.compile(r"\b(?:sera|seront|serez|serons|etre|be|will|would|shall|va|vont|vais|going\s+to|"
                               r"pourrai|pourra|pourrons|peux|peut|pouvons|can|could|should|devrait|doit|"
                               r"programme|prevu|planned|scheduled)\b|'ll\b"

@@ -46,10 +46,13 @@ _PAY_FUTURE = (r"paierai|paierons|payerai|payerons|reglerai|reglerons|verserai|v
                r"procederons|effectuerai|effectuerons|lancerai|lancerons|passerai|passerons)" + _PAYMENT_OBJECT)
 _PAY_INFINITIVE = (r"payer|regler|verser|virer|solder|regulariser|(?:envoyer|faire|proceder|effectuer|lancer|"
                    r"passer)" + _PAYMENT_OBJECT)
-_PAID = (r"paye|regle|vire|verse|solde|envoye|effectue|fait|procede|emis|transfere|adresse|poste|remis|"
-         r"lance|execute|regularise|acquitte|preleve")
+_OTHER_OBJECT = (r"(?!e?s?\s+(?:des|les|un|une|le|la|l'|mon|ma|mes|ces|nos|notre|votre|vos|plusieurs|deux|trois)\s*"
+                 r"(?!virement|paiement|reglement|cheque|versement|solde|necessaire|ordre|montant|somme|fonds|"
+                 r"transfert|totalite|facture|integralite)[a-z])")
+_PAID = (r"paye|regle|vire|verse|solde|(?:envoye|effectue|fait|procede|emis|transfere|adresse|poste|remis|"
+         r"lance|execute)(?=e?s?\b)" + _OTHER_OBJECT + r"|regularise|acquitte|preleve")
 # SMS French glues the subject on: "jvous paye vendredi", "jvais payer", "g payé" / "jai payé" for "j'ai payé".
-_I_GLUED = r"j'?(?=vous\b|vais\b)"
+_I_GLUED = r"j'?(?=(?:vous|vais|regle|paye|paie|vire|verse)\b)"
 _I_HAVE = r"j'ai|jai|j\s+ai|g"
 # A payment named by its number, sum or date before its verb: "le chèque n° 4471823 de 96,50 € a été remis".
 _PAYMENT_DETAILS = r"(?:\s+(?:n[°o]\s*\d+|de\s+\d[\d .,]*(?:€|eur(?:os?)?\b)?|du\s+\d{1,2}/\d{1,2}(?:/\d{2,4})?))*"
@@ -62,7 +65,7 @@ _TABLE: list[tuple[Intent, float, str] | tuple[Intent, float, str, bool]] = [
             r"(?:" + _PAY_FUTURE + r")\b"),
     (_P, 2, r"\b(?:je\s+|" + _I_GLUED + r"|nous\s+|on\s+)(?:vais|allons|va)\s+(?:vous\s+|le\s+|la\s+|les\s+|l')?"
             r"(?:" + _PAY_INFINITIVE + r")\b"),
-    (_P, 1.5, r"\b(?:je\s+|" + _I_GLUED + r"|nous\s+)(?:vous\s+)?(?:la\s+|le\s+|les\s+|l')?"
+    (_P, 1.5, r"\b(?:je\s+|" + _I_GLUED + r"|nous\s+|on\s+)(?:vous\s+)?(?:la\s+|le\s+|les\s+|l')?"
               r"(?:regle|reglons|paie|paye|payons|vire|virons|"
               r"verse|versons)\b"),
     # "Je la passe demain": with the invoice for object, passing or sending it is paying it.
@@ -95,7 +98,7 @@ _TABLE: list[tuple[Intent, float, str] | tuple[Intent, float, str, bool]] = [
             r"'m\s+going\s+to|'re\s+going\s+to)\s+(?:\w+\s+)?(?:pay|settle|transfer|send|wire|clear|make|process|"
             r"arrange|release|authori[sz]e|have\s+(?:the\s+)?(?:payment|money|funds)|get\s+(?:the\s+)?(?:payment|"
             r"money|funds)|get\s+(?:it|this|that)\s+(?:sorted|paid|settled|done|cleared)|"
-            r"sort\s+(?:it|this|that)(?:\s+out)?|"
+            r"sort\s+(?:it|this|that|the\s+\S+|out\s+the\s+\S+)(?:\s+out)?|"
             r"have\s+(?:it|this|that|the\s+(?:invoice|balance|bill|account))\s+(?:cleared|paid|settled|sorted)|"
             r"do\s+(?:it|this|that|the\s+(?:payment|transfer))\b(?!\s+(?:if|once|when)))\b"),
     # Notes drop the subject: "Not yet paid, will pay by Friday."
@@ -107,7 +110,10 @@ _TABLE: list[tuple[Intent, float, str] | tuple[Intent, float, str, bool]] = [
             r"gets\s+sent)\b"),
     (_P, 2, r"\b(?:payment|transfer|remittance|balance|invoice|money|funds|amount)\b[^.;!?\n]{0,40}?\b(?:will\s+be|"
             r"is\s+(?:scheduled|planned|booked)|should\s+(?:be|reach|arrive|clear)|'ll\s+be|will\s+(?:reach|arrive|"
-            r"clear|go\s+out))\b"),
+            r"clear|go\s+out))\b"
+            # Paperwork moving is no payment: "the invoice will be routed for approval".
+            r"(?!\s+(?:routed|reviewed|checked|forwarded|passed\s+on|sent\s+(?:for|to)|looked\s+at|queried|"
+            r"approved|assessed|examined|considered|put\s+forward))"),
     (_P, 2, r"\byou\s*(?:will|'ll|should)\s+(?:receive|have|get|see)\b"),
     (_P, 2, r"\b(?:i|we)\s+(?:promise|commit|undertake)\b"),
     (_P, 1.5, r"\b(?:scheduled|planned|booked)\s+(?:for|on)\b|\b(?:i|we)\s*(?:'m|'re|am|are)\s+paying\b"),
@@ -124,7 +130,7 @@ _TABLE: list[tuple[Intent, float, str] | tuple[Intent, float, str, bool]] = [
     (_A, 3, r"\b(?:nous\s+nous\s+sommes|je\s+me\s+suis|s'est)\s+(?:deja\s+|bien\s+)?acquitte"),
     # "Réglé par chèque posté hier"; "je vous règle par virement" is the present tense, a promise.
     (_A, 2.5, r"\b(?<!je\s)(?<!vous\s)(?<!sera\s)(?<!seront\s)(?<!etre\s)"
-              r"(?:reglee?s?|payee?s?|viree?s?|soldee?s?)\s+(?:par|en)\s+(?:cheque|virement|"
+              r"(?:reglee?s?|payee?s?|viree?s?|soldee?s?)\s+(?:le\s+\d{1,2}[/.]\d{1,2}(?:[/.]\d{2,4})?\s+)?(?:par|en)\s+(?:cheque|virement|"
               r"carte|cb|prelevement|especes|paypal)"),
     (_A, 2.5, r"\b(?<!be\s)(?:paid|settled)\s+(?:by|via|with)\s+(?:cheque|check|card|credit\s+card|debit\s+card|"
               r"bank\s+transfer|transfer|wire|bacs|direct\s+debit|paypal)\b"),
@@ -147,7 +153,7 @@ _TABLE: list[tuple[Intent, float, str] | tuple[Intent, float, str, bool]] = [
             r"reglement|releve|l'ordre\s+de\s+virement)\b"),
     (_A, 2.5, r"\bc'est\s+(?:deja\s+|bien\s+)?(?:regle|paye|parti|fait|vire|envoye)\b"),
     # A sentence that opens on the participle: "Réglé le 3 décembre", "Paid yesterday".
-    (_A, 2.5, r"(?:^|[.!?:]\s+|\n)\s*(?:deja\s+|already\s+)?(?:reglee?s?|payee?s?|viree?s?|versee?s?|soldee?s?|"
+    (_A, 2.5, r"(?:^|[.!?:]\s+|\n)\s*(?:(?:si|oui|yes|yep|ok|bien\s+sur|of\s+course)[\s,!]+)*(?:deja\s+|already\s+)?(?:reglee?s?|payee?s?|viree?s?|versee?s?|soldee?s?|"
               r"paid|settled|transferred|wired)\b"),
     (_A, 2.5, r"\bpaid\s+(?:yesterday|last\s+\w+|this\s+morning|on\s+\w+|in\s+full)\b|\bshould\s+have\s+(?:cleared|"
               r"arrived|reached\s+you|landed|been\s+received)\b"),
@@ -193,13 +199,13 @@ _TABLE: list[tuple[Intent, float, str] | tuple[Intent, float, str, bool]] = [
             r"inachevee?s?)\b"),
     (_D, 3, r"\b(?:trop|deux\s+fois)\s+factur|\bdouble\s+facturation\b|\bfacturee?s?\s+(?:en\s+double|deux\s+fois)\b"),
     (_D, 3, r"\bne\s+(?:vous\s+)?(?:dois|devons|doit)\s+rien\b|\bpas\s+redevables?\b", _NEG),
-    (_D, 3, r"\b(?:refuse|refusons)\s+de\s+(?:payer|regler)\b|\bne\s+(?:paierai|paierons|reglerai|reglerons|payerai)"
-            r"\s+pas\b|\bpas\s+question\s+de\s+(?:payer|regler)\b", _NEG),
+    (_D, 3, r"\b(?:refuse|refusons)\s+de\s+(?:payer|regler)\b|\bne\s+(?:(?:vous\s+)?(?:la|le|les|l')\s*)?(?:paierai|paierons|reglerai|reglerons|"
+            r"payerai|payerons)\s+pas\b|\bpas\s+question\s+de\s+(?:payer|regler)\b", _NEG),
     (_D, 2.5, r"\bpas\s+d'accord\s+(?:avec|sur)\b|\bdesaccord\b", _NEG),
     (_D, 1.5, r"\b(?:un|d'un|votre|notre|cet)\s+avoir\b"),
     (_D, 3, r"\b(?:reediter|rectifier|corriger|modifier|refaire|annuler)\s+(?:la|cette|votre)\s+facture\b"
             r"(?!\s+(?:au\s+nom|a\s+l'ordre|a\s+l'adresse))|"
-            r"\bla\s+(?:reediter|rectifier|corriger)\b|\bfactures?\s+(?:rectificative|corrigee|modifiee)s?\b"),
+            r"\bla\s+(?:reediter|rectifier|corriger)\b|\bfactures?\s+(?:rectificative|rectifiee|corrigee|modifiee)s?\b"),
     (_D, 3, r"\b(?:suspend\w*|bloqu\w*|retenons|retiens)\s+(?:tout\s+|le\s+|notre\s+)?(?:paiement|reglement)\b|"
             r"\b(?:withhold\w*|holding)\s+(?:the\s+|any\s+|all\s+)?payment\b|\bpas\s+de\s+livraison\b"),
     (_D, 2, r"\b(?:infiltrations?|fuites?|malfa\w+|vices?\s+caches?|defauts?|mandate\s+un\s+expert|expertise)\b"),
@@ -220,7 +226,7 @@ _TABLE: list[tuple[Intent, float, str] | tuple[Intent, float, str, bool]] = [
     (_D, 3, r"\b(?:invoice|amount|bill|charge|price|total|figure)s?\b[^.;!?\n]{0,30}?\b(?:is|are|seems|looks|was)\s+"
             r"(?:incorrect|wrong|inaccurate|too\s+high|erroneous)\b"),
     (_D, 3, r"\b(?:incorrect|wrong|erroneous|inaccurate)\s+(?:invoice|amount|bill|charge|price|quantity|rate|total)"),
-    (_D, 3, r"\bnever\s+(?:ordered|received\s+(?:the|any|our)\s+(?!invoice|reminder|e?mail|bill|statement)\w+)|"
+    (_D, 3, r"\bnever\s+(?:ordered(?!\s+anything)|received\s+(?:the|any|our)\s+(?!invoice|reminder|e?mail|bill|statement)\w+)|"
             r"\b(?:did\s+not|didn't)\s+(?:order|receive\s+the\s+(?:goods|order|delivery|items))", _NEG),
     (_D, 2.5, r"\b(?:faulty|defective|damaged|broken|not\s+as\s+described|poor\s+quality|substandard|incomplete\s+work)\b"),
     (_D, 3, r"\b(?:work|job|service|order|delivery|goods)\b[^.;!?\n]{0,30}?\b(?:never|not)\s+(?:been\s+)?(?:completed|"
@@ -228,7 +234,7 @@ _TABLE: list[tuple[Intent, float, str] | tuple[Intent, float, str, bool]] = [
     (_D, 3, r"\b(?:overcharged|charged\s+(?:us\s+|me\s+)?twice|billed\s+(?:us\s+|me\s+)?twice|double[\s-](?:billed|"
             r"charged|billing)|duplicate\s+invoice)\b"),
     (_D, 3, r"\b(?:don't|do\s+not|doesn't|does\s+not)\s+owe\b|\bnot\s+liable\b|\brefuse\s+to\s+pay\b|"
-            r"\b(?:won't|will\s+not)\s+(?:be\s+)?pay", _NEG),
+            r"\b(?:won't|will\s+not|shan't|shall\s+not)\s+(?:be\s+)?pay", _NEG),
     (_D, 2.5, r"\bdisagree\b|\bnot\s+(?:agree|happy|satisfied)\s+with\b", _NEG),
     (_D, 1.5, r"\bcredit\s+note\b"),
     # ---- payment plan request
@@ -252,7 +258,7 @@ _TABLE: list[tuple[Intent, float, str] | tuple[Intent, float, str, bool]] = [
             r"(?:all\s+)?(?:at\s+once|in\s+one\s+go|in\s+(?:a\s+)?(?:single|lump)\s+(?:sum|payment))\b|"
             r"\b(?:pas|impossible\s+de)\s+(?:tout\s+)?(?:payer|regler)\s+(?:tout\s+|la\s+totalite\s+)?"
             r"(?:en\s+une\s+(?:seule\s+)?fois|d'un\s+(?:seul\s+)?coup)\b", _NEG),
-    (_L, 2, r"\b(?:a|per|each|every)\s+(?:month|week)\b|\bpar\s+semaine\b|\bpay\s+(?:it\s+|this\s+)?(?:off\s+)?"
+    (_L, 2, r"\b(?<!been\s)(?<!in\s)(?<!for\s)(?<!than\s)(?:a|per|each|every)\s+(?:month|week)\b|\bpar\s+semaine\b|\bpay\s+(?:it\s+|this\s+)?(?:off\s+)?"
             r"(?:monthly|weekly)\b"),
     # Against what was agreed only: "the reference doesn't match anything" is a question, not a dispute.
     (_D, 2.5, r"\b(?:doesn't|does\s+not|don't|do\s+not)\s+match\s+(?:the|our|your)\s+(?:quote|quotation|estimate|"
@@ -297,7 +303,8 @@ _TABLE: list[tuple[Intent, float, str] | tuple[Intent, float, str, bool]] = [
     (_W, 2, r"\b(?:is|are)\s+(?:now\s+)?(?:running|managing)\s+(?:the|our)\s+(?:business|company|studio|shop|firm|"
             r"office|practice|club|association)\b|\bqui\s+(?:gere|dirige|s'occupe\s+de\s+tout)\s+(?:maintenant|"
             r"desormais)\b"),
-    (_W, 2.5, r"\b(?:correspondence|invoices?|reminders?|e-?mails?|statements?|courriers?|relances?|factures?)\b"
+    (_W, 2.5, r"\b(?:correspondence|invoices?|reminders?|e-?mails?|statements?|courriers?|courriels?|relances?|"
+              r"rappels?|factures?)\b"
               r"[^.;!?\n]{0,30}?\b(?:should|must|need\s+to)\s+(?:now\s+)?(?:go|be\s+(?:sent|addressed|directed))"
               r"\s+to\b|"
               r"\b(?:doivent|doit)\s+(?:desormais\s+|maintenant\s+)?(?:etre\s+)?(?:adressee?s?|envoyee?s?)\s+a\b"),
@@ -332,6 +339,75 @@ _TABLE: list[tuple[Intent, float, str] | tuple[Intent, float, str, bool]] = [
     (_O, 2, r"\b(?:w-?9|w-?8\s?ben(?:-e)?|kbis|attestation\s+(?:de\s+vigilance|urssaf|d'assurance)|"
             r"certificate\s+of\s+insurance|tax\s+(?:form|residency\s+certificate)|"
             r"vendor\s+(?:form|setup|registration))\b"),
+    # ---- general families (blind set 2): the problem said through the goods or the work, the tax, the contract
+    (_D, 2.5, r"\bmal\s+(?:posee?s?|faite?s?|installee?s?|montee?s?|realisee?s?|finie?s?|executee?s?|peinte?s?|"
+              r"reparee?s?|livree?s?)\b|\b(?:se\s+decoll\w*|fissuree?s?|rayee?s?|tachee?s?|decoloree?s?|delavee?s?|"
+              r"gondol\w*|moisi\w*|rouillee?s?|dechiree?s?|pas\s+repris\w*|a\s+(?:refaire|reprendre))\b"),
+    (_D, 2.5, r"\b(?:faded|peeling|cracked|cracking|leaking|leaks|scratched|stained|dented|warped|blurry|misprinted|"
+              r"smudged|torn|chipped|shrunk|stopped\s+working|(?:doesn't|does\s+not|don't|do\s+not|isn't|is\s+not)\s+"
+              r"work(?:ing)?|wrong\s+(?:colou?r|size|item|items|model|goods|product|spec\w*))\b"),
+    (_D, 2.5, r"\bnot\s+(?:the\s+)?(?:\w+\s+){0,3}(?:we|i)\s+(?:ordered|agreed|paid\s+for|were\s+promised)\b|"
+              r"\bpas\s+(?:ce\s+que|la\s+\w+\s+que)\s+(?:nous\s+avions|j'avais|nous\s+avons|j'ai)\s+(?:commande|demande)"),
+    # Extras never agreed: "we never signed off on a change order", "the overage is not payable".
+    (_D, 3, r"\bnever\s+(?:signed\s+off|approved|authori[sz]ed|signed|accepted)\b|\b(?:is|are|isn't|aren't)\s+"
+            r"(?:not\s+)?payable\b|\bunapproved\b|"
+            r"\b(?:travaux|prestations?)\s+supplementaires?\s+(?:non|jamais|pas)\b", _NEG),
+    # Named alone, an extra is only a hint: "we'll pay the change order Friday" is a promise.
+    (_D, 1.5, r"\bchange\s+order\b|\boverage\b|\bavenant\b"),
+    # The tax treatment contested: "la TVA française alors que l'autoliquidation aurait dû s'appliquer".
+    (_D, 2.5, r"\b(?:aurait|auraient)\s+du\s+(?:s'appliquer|etre\s+(?:appliquee?s?|facturee?s?|deduite?s?|exoneree?s?|"
+              r"deduite?s?))\b|\bshould\s+(?:have|not\s+have)\s+been\s+(?:charged|invoiced|billed|applied|"
+              r"zero[\s-]rated|exempt)\b|\b(?:autoliquidation|reverse[\s-]charge|zero[\s-]rated|vat[\s-]exempt|"
+              r"exonere\w*\s+de\s+tva)\b"),
+    (_D, 1.5, r"\bnote\s+de\s+credit\b|\bne\s+(?:pouvons|peux|pourrons)\s+pas\s+(?:comptabiliser|enregistrer|"
+              r"traiter)\b", _NEG),
+    # A contract ended before the invoice: "contrat résilié par courriel le 14 septembre".
+    (_D, 3, r"\b(?:contrat|abonnement|contract|subscription|agreement)\b[^.;!?\n]{0,40}?\b(?:resilie|rompu|termine|"
+            r"terminated|cancell?ed|ended)e?s?\b|\bn'a\s+(?:donc\s+)?(?:pas|aucunement)\s+lieu\s+d'etre\b|"
+            r"\bsans\s+objet\b|\b(?:isn't|is\s+not|not)\s+(?:actually\s+)?(?:due|owed)\b", _NEG),
+    (_D, 3, r"\b(?:billed|charged|invoiced)\s+(?:us\s+|me\s+)?again\b|\bfactur\w*\s+(?:a\s+nouveau|une\s+seconde\s+fois)"),
+    (_D, 2, r"\b(?:please\s+)?cancel\s+(?:it|this\s+one|that\s+one)\b|\bannuler\s+celle-ci\b"),
+    # A plan asked for invoice by invoice: "la première réglée fin décembre et la seconde fin janvier".
+    (_L, 2, r"\b(?:la\s+premiere|le\s+premier|the\s+first(?:\s+one)?)\b[^.;!?]{0,80}\b(?:la\s+(?:seconde|deuxieme)|"
+            r"le\s+(?:second|deuxieme)|the\s+second|the\s+other|le\s+reste|the\s+rest)\b"),
+    (_L, 1, r"\b(?:pourriez-vous|pouvez-vous|accepteriez-vous|would\s+you|could\s+you)\s+(?:accepter|accept|agree|"
+            r"consider|allow)\b"),
+    # A payment brought by hand: "je passe vous déposer un chèque à l'atelier le 22/12".
+    (_P, 2, r"\b(?:je|nous|on)\s+(?:passe|passerai|passons|viens|viendrai|vais|allons)\s+(?:vous\s+)?(?:deposer|"
+            r"apporter|porter|remettre|donner|poster)\s+(?:le|un|les|mon|notre|ce|votre)\s+(?:cheque|reglement|"
+            r"paiement|especes|liquide)"),
+    # Paid when the wages come in: "I'll sort the £185 Friday when I get paid".
+    (_P, 1.5, r"\bwhen\s+(?:i|we)\s+get\s+paid\b|\b(?:on|after|once)\s+(?:my\s+|our\s+)?pay\s?day\b|"
+              r"\bquand\s+(?:je\s+)?(?:toucherai|touche|serai\s+payee?|recevrai\s+(?:ma\s+paie|mon\s+salaire))\b|"
+              r"\bc'?(?:est\s+)?\s*promis\b"),
+    # A transfer advice, as banks name it: "l'avis d'opéré relatif à la facture".
+    (_A, 2.5, r"\bavis\s+(?:d'opere|de\s+(?:debit|virement|paiement|reglement|execution))\b|"
+              r"\bremittance\b[^.;!?\n]{0,30}?\b(?:advice|advise)\b|\bpayment\s+run\b[^.;!?\n]{0,40}?\bexecuted\b"),
+    # ---- wrong contact: the relationship denied, the person gone, the bills handled by someone else
+    (_W, 3, r"\b(?:confond\w*|confuse\w*|mixed\s+(?:us\s+|me\s+)?up)\s+(?:\w+\s+)?(?:avec|with)\b|"
+            r"\bune?\s+autre\s+(?:personne|mme|m\.|madame|monsieur|societe|entreprise)\b|\bjamais\s+(?:fait\s+appel\s+a|"
+            r"travaille\s+avec|commande\s+(?:quoi\s+que\s+ce\s+soit|rien))|\bnever\s+(?:ordered\s+anything|dealt\s+with|"
+            r"done\s+business|worked\s+with|used\s+your)\b|\b(?:have|got)\s+the\s+wrong\s+\w+|"
+            r"\bmettre\s+a\s+jour\s+vos\s+(?:coordonnees|fichiers?|donnees)\b", _NEG),
+    (_W, 3, r"\b(?:\w+\s+)?retired\b|\b(?:partie?|parti)\s+(?:a\s+la|en)\s+retraite\b|\bnew\s+(?:owners?|management)\b|"
+            r"\bnouveaux?\s+(?:proprietaires?|gerants?|dirigeants?|repreneurs?)\b"),
+    (_W, 2.5, r"\b(?:bookkeeper|accountant|accounts\s+(?:payable|department|team)|finance\s+(?:team|department)|"
+              r"comptable|service\s+(?:comptable|des\s+creanciers|fournisseurs)|fiduciaire)\s+(?:handles|deals\s+with|"
+              r"takes\s+care\s+of|looks\s+after|manages|pays|does|gere|s'occupe|traite|est\s+seule?\s+competente?)\b|"
+              r"\bseule?\s+competente?\b"),
+    (_W, 2.5, r"\b(?:adresser|envoyer|transmettre|rediriger|send|address|direct|forward)\s+(?:vos|les|your|all|any|"
+              r"future|this|it|these|them)\s+(?:(?:rappels|relances|factures|courriers|correspondances?|reminders|"
+              r"invoices|statements|correspondence)\s+)?(?:directement\s+|directly\s+|instead\s+)?(?:a|au|aux|to)\s+"
+              r"(?!us\b|me\b|nous\b|moi\b)"),
+    (_W, 1.5, r"\b(?:don't|do\s+not|no\s+longer)\s+have\s+access\b|\bnot\s+sure\s+who\s+(?:handles|deals|looks\s+after)\b"),
+    # ---- other: what says nothing of the debt — thanks, an acknowledgement, a question of method
+    (_O, 1.5, r"\b(?:bien\s+recu|bien\s+note|c'est\s+note|noted|well\s+received|received\s+with\s+thanks|"
+              r"thanks\s+for\s+(?:the|your)\s+(?:reminder|heads[\s-]up|message|email|note))\b"),
+    (_O, 2.5, r"\b(?:est-ce\s+que\s+(?:je|nous|on)\s+(?:peux|peut|pouvons)|puis-je|pouvons-nous|can\s+(?:i|we)|"
+              r"could\s+(?:i|we)|may\s+(?:i|we))\s+(?:vous\s+)?(?:payer|regler|pay)\s+(?:(?:it|this|you)\s+)?"
+              r"(?:par|en|via|by|with|using|avec)\b"),
+    (_O, 2, r"\bbefore\s+we\s+can\s+(?:release|pay|process|make)\b|\bonce\s+you(?:'re|\s+are)\s+(?:set\s+up|registered|"
+            r"onboarded)\b|\bavant\s+de\s+pouvoir\s+(?:payer|regler|proceder)\b", _NEG),
 ]
 RULES: tuple[Rule, ...] = tuple(
     Rule(line[0], line[1], WordRegex(line[2]), line[3] if len(line) > 3 else True)  # type: ignore[misc]
@@ -428,8 +504,10 @@ def decide(evidence: list[Evidence], *, bonuses: dict[Intent, float] | None = No
         return Verdict(Intent.OTHER, 0.2, ())
     best = max(scores, key=lambda i: (scores[i], -PRIORITY.index(i)))
     top = scores[best]
-    # A rival below the decisive score is a word in passing ("by bank transfer"), not a competing reading.
-    rest = sum(score for intent, score in scores.items() if intent is not best and score >= _DECISIVE)
+    # A rival below the decisive score is a word in passing ("by bank transfer"), not a competing reading;
+    # "other" wins only when nothing is said as strongly, and never dilutes a reading ("Noted, I'll pay Friday").
+    rest = sum(score for intent, score in scores.items()
+               if intent is not best and score >= _DECISIVE and intent is not Intent.OTHER)
     strength = 1 - math.exp(-top / _SCALE)
     agreement = top / (top + rest)
     confidence = round(min(0.97, strength * agreement), 2)

@@ -33,7 +33,7 @@ _OUR_GREETING = re.compile(r"(?i)^(?:bonjour|madame,\s*monsieur|hello|dear sir o
 _SIGNOFF = re.compile(
     r"(?i)^(?:--\s*$"
     r"|(?:bien |tr[èe]s |tr[èe]s bien )?cordialement\b|cdlt\b|bien [àa] (?:vous|toi)\b"
-    r"|(?:sinc[èe]res |meilleures |bien sinc[èe]res )?salutations\b"
+    r"|(?:avec )?(?:nos |mes )?(?:sinc[èe]res |meilleures |bien sinc[èe]res )?salutations\b"
     r"|(?:best|kind|warm|warmest|many)?\s*regards\b|best wishes\b|(?:yours )?sincerely\b|yours faithfully\b"
     r"|(?:best|cheers|thanks|many thanks|merci|merci beaucoup|bonne journ[ée]e|belle journ[ée]e)[\s,.!]*$"
     r"|(?:sent|envoy[ée]) (?:from|de|depuis) (?:my|mon|ma)\b|get outlook for\b|obtenir outlook pour\b"
@@ -95,6 +95,7 @@ class _HtmlText(HTMLParser):
         self.done = False
         self.container: str | None = None  # the tag of the open quote container
         self.container_level = 0
+        self.mailto: tuple[str, int] | None = None  # an open <a href="mailto:…">: its address, where its text starts
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         if self.done:
@@ -115,8 +116,17 @@ class _HtmlText(HTMLParser):
                 self.depth += 1
         if tag == "blockquote":
             self.depth += 1
+        href = next((v for k, v in attrs if k == "href" and v), "")
+        if tag == "a" and href.lower().startswith("mailto:"):
+            self.mailto = (href[7:].split("?")[0].strip(), len(self.current))
 
     def handle_endtag(self, tag: str) -> None:
+        if tag == "a" and self.mailto is not None:
+            # "<a href="mailto:creanciers@…">service des créanciers</a>": the address is what a reader would use.
+            address, since = self.mailto
+            self.mailto = None
+            if address and not self.done and not self.skipping and address not in "".join(self.current[since:]):
+                self.current.append(f" <{address}>")
         if tag in self._SKIPPED and self.skipping:
             self.skipping -= 1
         if tag in self._BLOCKS:
@@ -182,6 +192,21 @@ def strip_reply(text: str) -> str:
         kept.append(line.rstrip())
         i += 1
     return _BLANK_RUN.sub("\n\n", "\n".join(kept)).strip()
+
+
+_FORWARD = re.compile(r"(?i)^[-_=\s]*(?:forwarded message|message transf[ée]r[ée]|"
+                      r"d[ée]but du message r[ée]exp[ée]di[ée]|begin forwarded message)[-_=\s:]*$")
+_FORWARD_HEADER = re.compile(r"(?i)^(?:de|from|date|sujet|subject|objet|pour|to|[àa]|cc|envoy[ée]|sent)\s*:")
+
+
+def forwarded_text(text: str) -> str:
+    """The body of a message forwarded below the sender's words (a bank's confirmation), without its
+    header lines; "" when nothing was forwarded. A reply's quoted reminder is not a forward."""
+    lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    start = next((i for i, line in enumerate(lines) if _FORWARD.match(line.strip())), None)
+    if start is None:
+        return ""
+    return "\n".join(line for line in lines[start + 1:] if not _FORWARD_HEADER.match(line.strip()))
 
 
 def _below_original(lines: list[str]) -> str:

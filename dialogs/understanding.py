@@ -21,7 +21,7 @@ from dialogs.headers import RawHeaders
 from dialogs.installments import Installment, Proposal, propose
 from dialogs.intents import Evidence, Intent, decide, find_evidence
 from dialogs.parties import Language
-from dialogs.reply_text import strip_reply, text_body
+from dialogs.reply_text import forwarded_text, strip_reply, text_body
 
 __all__ = ["ArrivalKind", "Installment", "Intent", "Understanding", "understand_email", "understand_text"]
 
@@ -113,7 +113,7 @@ def _understand_message(msg: Message, known_refs: Collection[str], default_tz: t
         return Understanding(ArrivalKind.AUTO_REPLY, Intent.AUTO_REPLY, None, None, None, (), (), None, None,
                              back_on, arrival.confidence, arrival.evidence, guess_language(new_text), new_text)
     own = frozenset(a.lower() for _, a in getaddresses(headers.all("From") + headers.all("To")) if a)
-    return _understand(new_text, ArrivalKind.HUMAN, sent, known_refs, own)
+    return _understand(new_text, ArrivalKind.HUMAN, sent, known_refs, own, forwarded=forwarded_text(body))
 
 
 def _sent_at(headers: RawHeaders, default_tz: tzinfo) -> datetime | None:
@@ -140,7 +140,7 @@ def _month_first(language: Language | None, sent: datetime | None) -> bool:
 
 
 def _understand(text: str, kind: ArrivalKind, sent: datetime | None, known_refs: Collection[str],
-                own_addresses: frozenset[str]) -> Understanding:
+                own_addresses: frozenset[str], *, forwarded: str = "") -> Understanding:
     if not text.strip():
         return _unreadable(kind, text)
     folded = fold(text)
@@ -169,7 +169,12 @@ def _understand(text: str, kind: ArrivalKind, sent: datetime | None, known_refs:
             else Proposal((), frozenset()))
     money = _amount_for(intent, [a for a in amounts if a.start not in plan.parts and _about(folded, a, intent, found)],
                         folded, promised)
-    if money:
+    if money is None and intent is Intent.ALREADY_PAID and forwarded and _POINTS_BELOW.search(folded):
+        # "Voir ci-dessous, c'est parti mardi" over a forwarded bank confirmation: its sum is the one paid.
+        money = next((a for a in find_amounts(forwarded) if a.role is MoneyRole.SUM), None)
+        if money:
+            evidence.append(forwarded[money.start:money.end])
+    elif money:
         evidence.append(text[money.start:money.end])
     installments = plan.installments
     return Understanding(
@@ -188,6 +193,9 @@ def _understand(text: str, kind: ArrivalKind, sent: datetime | None, known_refs:
         new_text=text,
     )
 
+
+# The writer points at what they forwarded: "voir ci-dessous", "see below", "see the forwarded confirmation".
+_POINTS_BELOW = re.compile(r"\b(?:ci-dessous|ci-apres|see\s+below|below|forwarded|transfere|en\s+dessous)\b")
 
 # A point between digits is a decimal or a date ("€950.00", "17.12"), not the end of a sentence.
 _SENTENCE_END = re.compile(r"[!?\n]|\.(?!\d)")
@@ -234,11 +242,17 @@ def _amount_for(intent: Intent, amounts: list[MoneyMention], folded: str,
     owed = [a for a in amounts if a.role is MoneyRole.OWED]
     if intent is Intent.PROMISE_TO_PAY and promised:
         sums = [a for a in sums if _same_sentence(folded, a, promised)] or sums
+    # A typed remittance lists each invoice, then "Total  EUR 3,250.00": the total is what was paid.
+    sums = [a for a in sums if _TOTAL_BEFORE.search(folded, folded.rfind("\n", 0, a.start) + 1, a.start)] or sums
     if intent in (Intent.PROMISE_TO_PAY, Intent.ALREADY_PAID, Intent.DISPUTE):
         return (sums or owed or [None])[0]
     if intent is Intent.PAYMENT_PLAN_REQUEST:
-        return (owed or sums or [None])[0]
+        # Several invoices' sums, none named as the debt, are no total: "F-0848 (1 120 €) et F-0849 (860 €)".
+        return (owed or (sums if len(sums) == 1 else []) or [None])[0]
     return None
+
+
+_TOTAL_BEFORE = re.compile(r"\b(?:total|montant\s+total|somme\s+totale|soit\s+au\s+total)\b[^\n\d]{0,24}$")
 
 
 def _same_sentence(folded: str, amount: MoneyMention, mention: DateMention) -> bool:

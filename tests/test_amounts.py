@@ -23,6 +23,8 @@ from dialogs.amounts import MoneyRole, find_amounts
     ("$2,000.00", "2000.00", "USD"),
     ("1,250 €", "1250", "EUR"),  # a reply never means a euro and a quarter
     ("je peux verser 500 vendredi", "500", None),
+    ("EUR 2'340.00", "2340.00", "EUR"),  # Swiss thousands
+    ("2\u2019340,50 €", "2340.50", "EUR"),  # typographic apostrophe
 ])
 def test_each_way_of_writing_a_sum_is_read(text, value, currency):
     [mention] = find_amounts(text)
@@ -53,6 +55,8 @@ def test_numbers_that_are_not_sums_are_left_alone(text):
     ("400€/mois", MoneyRole.INSTALLMENT, None),
     ("$250 a week", MoneyRole.INSTALLMENT, None),
     ("£50 every two weeks", MoneyRole.INSTALLMENT, None),
+    ("£75 every friday", MoneyRole.INSTALLMENT, None),
+    ("50 € tous les lundis", MoneyRole.INSTALLMENT, None),
     ("100 € tous les quinze jours", MoneyRole.INSTALLMENT, None),
     ("$600 on the 15th of each month", MoneyRole.INSTALLMENT, None),
     ("300 € le 5 de chaque mois", MoneyRole.INSTALLMENT, None),

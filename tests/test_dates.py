@@ -206,3 +206,16 @@ def test_without_a_date_header_the_received_stamp_is_today():
 def test_chat_text_uses_the_moment_it_was_sent():
     sent = datetime(2026, 11, 12, 23, 30, tzinfo=timezone(timedelta(hours=-5)))
     assert understand_text("je paie demain", sent_at=sent).promised_date == date(2026, 11, 13)
+
+
+def test_a_weekday_in_a_signature_does_not_take_the_phone_number_for_its_day():
+    assert first("ouvert sauf le mercredi\n04 74 56 21 09") == date(2026, 11, 18)
+    assert first("fermé le mercredi 04 74 56 21 09") == date(2026, 11, 18)
+
+
+def test_a_french_present_tense_is_no_past():
+    assert first("Je passe vous déposer un chèque le 22/12.") == date(2026, 12, 22)
+
+
+def test_belgian_and_swiss_counts_are_read():
+    assert first("dans septante jours") == THU + timedelta(days=70)

@@ -179,6 +179,33 @@ EXAMPLES: list[tuple[str, Intent]] = [
     # other: paperwork, not the debt
     ("Pouvez-vous refaire la facture au nom de la SARL ?", Intent.OTHER),
     ("Could you send us a W-9 form?", Intent.OTHER),
+    # general families: the problem said through the goods, the work, the tax or the contract
+    ("Le parquet est mal posé et les lames se décollent.", D),
+    ("The paint is peeling in two rooms already.", D),
+    ("These are not the oak doors we ordered.", D),
+    ("We never approved those extras, so the overage is not payable.", D),
+    ("The change order was added without telling us.", D),
+    ("Vous avez appliqué la TVA alors que l'autoliquidation aurait dû s'appliquer.", D),
+    ("Merci de nous faire parvenir une note de crédit.", D),
+    ("Notre abonnement a été résilié en août : cette facture est sans objet.", D),
+    ("You billed us again for the same delivery.", D),
+    ("Please cancel it.", D),
+    ("Could the first invoice be settled in December and the second in January?", L),
+    ("Pourriez-vous accepter trois règlements ?", L),
+    ("Je passe vous apporter le chèque jeudi.", P),
+    ("I'll pay it when I get paid on Friday.", P),
+    ("Je règle ça lundi, c'est promis.", P),
+    ("Ci-joint l'avis de débit de notre banque.", A),
+    ("Vous nous confondez avec une autre société du même nom.", W),
+    ("We've never dealt with your firm.", W),
+    ("Mr Hale retired last spring; the new owners took over.", W),
+    ("Our bookkeeper handles all supplier bills.", W),
+    ("Could you send your reminders directly to our head office?", W),
+    ("I don't have access to the company account.", W),
+    # other: thanks, an acknowledgement, a question of method or of paperwork first
+    ("Bien reçu, merci. Je transmets.", Intent.OTHER),
+    ("Can I pay by card?", Intent.OTHER),
+    ("Before we can pay, we need your bank details on letterhead.", Intent.OTHER),
 ]
 
 
@@ -301,3 +328,29 @@ def test_a_payment_word_in_passing_is_no_rival_to_a_claim():
 def test_the_evidence_quotes_the_debtors_own_words():
     understanding = understand_text("Nous avons DÉJÀ RÉGLÉ cette facture.", sent_at=NOW)
     assert "Nous avons DÉJÀ RÉGLÉ" in understanding.evidence
+
+
+def test_paperwork_sent_is_no_payment_made():
+    text = "J'ai envoyé des photos le 3 novembre. Tant que ce n'est pas repris, je ne réglerai pas."
+    assert understand_text(text, sent_at=NOW).intent is D
+
+
+def test_an_invoice_routed_for_approval_is_no_promise():
+    text = "Once you're set up, the invoice will be routed for approval."
+    assert understand_text(text, sent_at=NOW).intent is Intent.OTHER
+
+
+def test_a_relationship_denied_outweighs_a_denied_order():
+    text = "We've never ordered anything from you; you have the wrong Harper."
+    understanding = understand_text(text, sent_at=NOW)
+    assert (understanding.intent, understanding.confidence >= 0.5) == (W, True)
+
+
+def test_a_paid_claim_answering_a_quoted_question_opens_on_yes():
+    assert understand_text("Si si, réglé le 12/11 par virement.", sent_at=NOW).intent is A
+
+
+def test_an_acknowledgement_does_not_dilute_a_clear_promise():
+    noted = understand_text("Noted, thanks. I will pay on Friday.", sent_at=NOW)
+    plain = understand_text("I will pay on Friday.", sent_at=NOW)
+    assert (noted.intent, noted.confidence) == (P, plain.confidence)

@@ -6,7 +6,7 @@ from email import message_from_bytes, policy
 
 import pytest
 
-from dialogs.reply_text import html_to_text, strip_reply, text_body
+from dialogs.reply_text import forwarded_text, html_to_text, strip_reply, text_body
 
 NEW = "Je vous règle vendredi."
 
@@ -37,6 +37,7 @@ def test_the_quoted_reminder_is_dropped(quoted):
     "Bien cordialement\nJean", "Bien à vous,\nJean", "Best regards,\nJohn", "Regards,\nJohn", "Kind regards\nJohn",
     "Sent from my iPhone", "Envoyé de mon iPhone", "Envoyé depuis mon smartphone Samsung",
     "Get Outlook for iOS", "Thanks,\nJohn", "Sincères salutations,\nJ. D.",
+    "Avec nos meilleures salutations\nSandra", 
 ])
 def test_the_signature_is_dropped(signature):
     assert strip_reply(f"{NEW}\n\n{signature}\n") == NEW
@@ -122,3 +123,19 @@ def test_attachments_only_give_no_text():
     raw = (b"Content-Type: multipart/mixed; boundary=b\r\n\r\n--b\r\nContent-Type: application/pdf\r\n"
            b"Content-Transfer-Encoding: base64\r\n\r\nJVBERi0=\r\n--b--\r\n")
     assert text_body(_message(raw)) == ""
+
+
+def test_a_mailto_link_shows_its_address():
+    html = '<p>Écrivez à <a href="mailto:ap@client.example?subject=x">notre comptabilité</a>.</p>'
+    assert html_to_text(html) == "Écrivez à notre comptabilité <ap@client.example>."
+
+
+def test_a_mailto_link_that_shows_its_address_is_not_doubled():
+    assert html_to_text('<p><a href="mailto:ap@client.example">ap@client.example</a></p>') == "ap@client.example"
+
+
+def test_a_forwarded_message_is_its_body_without_headers():
+    text = ("Voir ci-dessous.\n\n-------- Message transféré --------\nSujet : Confirmation\n"
+            "De : Banque <b@bank.example>\n\nVotre virement de 100,00 EUR a été exécuté.")
+    assert forwarded_text(text).strip() == "Votre virement de 100,00 EUR a été exécuté."
+    assert forwarded_text("Je paie demain.\n> Le 12 nov. a écrit :") == ""

@@ -159,3 +159,33 @@ def test_a_promise_is_for_the_sum_said_with_its_date_not_the_sums_listed_before(
 def test_a_decimal_point_does_not_end_the_sentence_of_a_promise():
     text = "Closed from 23 December to 3 January. We will pay the €950.00 on the 4th of January."
     assert understand_text(text, sent_at=NOW).promised_date == date(2027, 1, 4)
+
+
+def test_a_typed_remittance_advice_is_paid_for_its_total():
+    body = ("The following invoices were included in payment run PR-48, executed on 27 November 2026:\n"
+            "  F2026-0001    EUR 1,000.00\n  F2026-0002    EUR 500.00\n  Total         EUR 1,500.00")
+    understanding = understand_email(reply(body))
+    assert (understanding.intent, understanding.amount) == (Intent.ALREADY_PAID, Decimal("1500.00"))
+
+
+def test_a_paid_claim_pointing_at_a_forwarded_bank_confirmation_takes_its_sum():
+    body = ("Voir ci-dessous, c'est parti vendredi.\n\n-------- Message transféré --------\nSujet : Virement\n"
+            "De : Banque <noreply@bank.example>\n\nVotre virement de 640,00 EUR a été exécuté le 27/11/2026.")
+    understanding = understand_email(reply(body))
+    assert (understanding.intent, understanding.amount) == (Intent.ALREADY_PAID, Decimal("640.00"))
+
+
+def test_a_plan_over_several_invoices_names_no_total():
+    text = ("Pour les factures F2026-0010 (700,00 €) et F2026-0011 (400,00 €), pourriez-vous accepter que la "
+            "première soit réglée fin décembre et la seconde fin janvier ?")
+    understanding = understand_text(text, sent_at=NOW)
+    assert (understanding.intent, understanding.amount) == (Intent.PAYMENT_PLAN_REQUEST, None)
+
+
+def test_a_wrong_contact_address_only_in_a_mailto_link_is_found():
+    raw = (b"From: Jean <jean@client.example>\r\nTo: relances@firm.example\r\nSubject: Re: Relance\r\n"
+           b"Date: Mon, 30 Nov 2026 10:00:00 +0100\r\nContent-Type: text/html; charset=utf-8\r\n\r\n"
+           b'<p>Our bookkeeper handles all vendor bills, please send this to <a href="mailto:Priya@Books.example">'
+           b"Priya</a>.</p>\r\n")
+    understanding = understand_email(raw)
+    assert (understanding.intent, understanding.new_contact) == (Intent.WRONG_CONTACT, "priya@books.example")
