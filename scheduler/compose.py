@@ -28,8 +28,9 @@ class Composer:
                  for i in file.invoices if i.currency == currency]
         return build_statement(lines, today=today)
 
-    def reminder(self, file: CaseFile, step: LadderStep, today: date, statement: Statement) -> RenderedMessage:
+    def reminder(self, file: CaseFile, step: LadderStep, today: date, statement: Statement, *,
+                 chat_link: str | None = None) -> RenderedMessage:
         debtor = Debtor(name=file.debtor.name, kind=file.debtor.kind, language=file.debtor.language)
         return render_reminder(statement, step=step.wording, debtor=debtor, creditor=self.creditor,
                                reference=payment_reference(file.case.id or 0), env=self.env,
-                               late_interest_rate=self.late_interest_rate)
+                               late_interest_rate=self.late_interest_rate, chat_link=chat_link)

@@ -13,7 +13,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import func
+from sqlalchemy import func, insert
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
@@ -28,7 +28,8 @@ from scheduler.plan_follow import PlanFollowing
 from storage import outbox
 from storage.case_changes import EventBuffer, record
 from storage.case_files import CaseFile, due_case_ids, load_case_files, total_due
-from storage.models import Debtor, Promise, PromiseStatus
+from storage.chat_links import new_token, token_rows
+from storage.models import ChatToken, Debtor, Promise, PromiseStatus
 
 log = logging.getLogger("scheduler.sweep")
 DEFAULT_LADDER = "default"
@@ -45,6 +46,8 @@ class SweepPolicy:
     owner: Owner
     max_broken_promises: int = 2
     plans: PlanFollowing | None = None  # how a case under an accepted payment plan is followed
+    chat_bot: str = ""  # the Telegram bot's username: reminders then carry a link to start the chat
+    chat_link_days: int = 30
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,6 +94,8 @@ def sweep(engine: Engine, policy: SweepPolicy, composer: Composer, *, now: datet
                         log.exception("case=%s sweep failed; left for the next sweep", file.case.id)
             outbox.write_bulk(session, writes.messages)
             writes.events.write(session)
+            if writes.tokens:
+                session.execute(insert(ChatToken), token_rows(writes.tokens, now=now, days=policy.chat_link_days))
             session.flush()
             if not dry_run:
                 session.commit()
@@ -106,6 +111,7 @@ class _Writes:
     known: set[str]  # idempotency keys already taken by these cases' messages
     messages: list[dict[str, Any]]
     events: EventBuffer
+    tokens: dict[int, str] = field(default_factory=dict)  # chat-link tokens drawn, by debtor id
 
 
 def _decide_case(session: Session, file: CaseFile, policy: SweepPolicy, composer: Composer, now: datetime,
@@ -147,7 +153,7 @@ def _decide_case(session: Session, file: CaseFile, policy: SweepPolicy, composer
         return
     reminder = None
     if step.action is StepAction.REMIND and decision.channels:
-        reminder = _compose(file, decision, composer, today)
+        reminder = _compose(file, decision, composer, today, _chat_link(file.debtor, decision, policy, writes))
     for skipped in decision.skipped:
         report.skipped_steps += 1
         record(session, case, "step_skipped", now=now, actor="scheduler",
@@ -187,11 +193,21 @@ class _Reminder:
     currency: str
 
 
-def _compose(file: CaseFile, decision: Act, composer: Composer, today: date) -> _Reminder:
+def _chat_link(debtor: Debtor, decision: Act, policy: SweepPolicy, writes: _Writes) -> str | None:
+    """A single-use link to start the chat, in an email to a debtor not yet in it (its token is
+    stored hashed with the batch)."""
+    if (not policy.chat_bot or decision.channels[0] is not Channel.EMAIL or debtor.telegram_chat_id is not None
+            or Channel.TELEGRAM in {c.strip() for c in debtor.opted_out.split(",")}):
+        return None
+    token = writes.tokens.setdefault(debtor.id or 0, new_token())
+    return f"https://t.me/{policy.chat_bot}?start={token}"
+
+
+def _compose(file: CaseFile, decision: Act, composer: Composer, today: date, chat_link: str | None) -> _Reminder:
     debtor, step = file.debtor, decision.step
     channel = decision.channels[0]
     statement = composer.statement(file, today)
-    rendered = composer.reminder(file, step, today, statement)
+    rendered = composer.reminder(file, step, today, statement, chat_link=chat_link)
     email = channel is Channel.EMAIL
     return _Reminder(step=step.name, channel=channel,
                      recipient=(debtor.email or "") if email else str(debtor.telegram_chat_id),

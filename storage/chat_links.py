@@ -18,9 +18,13 @@ from storage.models import ChatSession, ChatToken, Debtor
 TOKEN_BYTES = 18  # 144 bits, 24 URL-safe characters: inside Telegram's 64-character /start payload
 
 
+def new_token() -> str:
+    return secrets.token_urlsafe(TOKEN_BYTES)
+
+
 def issue_token(session: Session, debtor_id: int, *, now: datetime, days: int) -> str:
     """A fresh token for `debtor_id`, valid `days` days; the caller puts it in a link and commits."""
-    token = secrets.token_urlsafe(TOKEN_BYTES)
+    token = new_token()
     session.add(ChatToken(token_hash=token_hash(token), debtor_id=debtor_id, created_at=now,
                           expires_at=now + timedelta(days=days)))
     return token

@@ -10,8 +10,10 @@ window (Mon–Fri 09:00–18:00 Europe/Paris), the French public holidays (1 and
 
 from __future__ import annotations
 
+import hashlib
 import itertools
 import json
+import re
 from collections import Counter
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
@@ -35,9 +37,11 @@ from dialogs.parties import Language
 from dialogs.states import CaseState
 from scheduler.sweep import sweep
 from storage.case_changes import record
+from storage.chat_links import redeem
 from storage.invoice_import import import_invoices
 from storage.models import (
     Case,
+    ChatToken,
     Debtor,
     Event,
     Installment,
@@ -873,3 +877,23 @@ async def test_a_plan_reminds_each_installment_and_a_missed_one_breaks_it(
     assert any("échéancier non respecté" in m["Subject"] for m in owner_mail(smtp_server))
     with Session(engine) as session:
         assert session.exec(select(PaymentPlan)).one().status is PlanStatus.BROKEN
+
+
+async def test_an_emailed_reminder_carries_a_single_use_link_to_start_the_chat(
+        engine: Engine, tmp_path: Path, config_path: Path, loaded: LoadedConfig,  # noqa: F811
+        smtp_server: RecordingServer) -> None:  # noqa: F811
+    config_path.write_text(config_path.read_text() + '\n[telegram]\ntoken = "123:abc"\nbot_username = "durand_bot"\n',
+                           encoding="utf-8")
+    service = build(load(config_path), engine, email=smtp_channel(smtp_server))
+    import_at(engine, tmp_path, IMPORTED, ONE_INVOICE)
+    await run(service, "2026-11-26 12:00", "2026-11-30 12:00")
+
+    [mail] = debtor_mail(smtp_server, "S")
+    [token] = re.findall(r"https://t\.me/durand_bot\?start=([A-Za-z0-9_-]+)", text_of(mail))
+    assert len(token) >= 22  # ≥ 128 bits
+    with Session(engine) as session:
+        [row] = session.exec(select(ChatToken)).all()
+        assert row.token_hash == hashlib.sha256(token.encode()).hexdigest() and token not in row.token_hash
+        linked = redeem(session, token, chat_id=4242, now=paris("2026-11-30 12:00"))
+        assert linked is not None and linked.ref == "S" and linked.telegram_chat_id == 4242
+        assert redeem(session, token, chat_id=777, now=paris("2026-11-30 12:01")) is None  # single use
