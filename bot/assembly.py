@@ -11,11 +11,12 @@ from dialogs.escalation import Ladder, LadderStep, StepAction
 from dialogs.parties import Channel, Language
 from dialogs.reminders import Creditor, ReminderStep, Tone
 from dialogs.legal import Jurisdiction, LegalTerms
+from dialogs.plans import PlanBounds
 from dialogs.rates import load_rate_table
 from dialogs.reply_decisions import ReplyRules
 from dialogs.templating import template_environment
 from scheduler.alerts import Owner
-from scheduler.calendar import BusinessCalendar
+from scheduler.calendar import WEEKDAYS, BusinessCalendar
 from scheduler.compose import Composer
 from scheduler.plan_follow import PlanFollowing
 from scheduler.sweep import DEFAULT_LADDER, SweepPolicy, reachable_channels
@@ -49,8 +50,18 @@ def sweep_policy(config: Config, composer: Composer | None = None) -> SweepPolic
         promise_grace_days=config.policy.promise_grace_days,
         max_broken_promises=config.legal.max_broken_promises,
         plans=None if composer is None else plan_following(config, composer),
+        chat_bot=config.telegram.bot_username if config.telegram and config.telegram.token else "",
+        chat_link_days=config.telegram.link_days if config.telegram else 30,
         owner=owner(config),
     )
+
+
+def plan_bounds(config: Config) -> PlanBounds:
+    plans = config.plans
+    return PlanBounds(max_installments=plans.max_installments, min_installment=plans.min_installment,
+                      max_months=plans.max_months, first_within_days=plans.first_within_days,
+                      down_payment_percent=plans.down_payment_percent,
+                      weekdays=frozenset(WEEKDAYS.index(day) for day in plans.weekdays))
 
 
 def plan_following(config: Config, composer: Composer) -> PlanFollowing:

@@ -239,7 +239,7 @@ class PlansConfig(_Section):
     first_within_days: int = Field(15, ge=0)
     down_payment_percent: Decimal = Field(Decimal("0"), ge=0, lt=100)
     # Days installments may fall on (a firm paid on the 5th, say, picks its weekdays here).
-    weekdays: list[Weekday] = ["mon", "tue", "wed", "thu", "fri"]
+    weekdays: list[Weekday] = Field(["mon", "tue", "wed", "thu", "fri"], min_length=1)
     # An installment unpaid this many days after its date breaks the plan.
     grace_days: int = Field(5, ge=0)
     # What a broken plan leads to: back to the reminders, or straight to a formal notice.

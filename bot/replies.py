@@ -19,6 +19,8 @@ from sqlmodel import Session
 
 from dialogs.alerts import Alert, AlertKind
 from dialogs.arrival import ArrivalKind
+from dialogs.parties import Channel
+from dialogs.plans import PlanOption, choose_option
 from dialogs.reply_decisions import ReplyDecision, ReplyRules, decide_reply
 from dialogs.understanding import Understanding, understand_email
 from scheduler.alerts import queue_alert
@@ -80,10 +82,20 @@ class ReplyProcessor:
                                 sender=message.sender)
             today = now.astimezone(self.timezone).date()
             decision = decide_reply(understood, case_state=match.case.state if match.case else None, today=today,
-                                    rules=self.rules)
+                                    rules=self.rules, chosen_option=self._chosen(session, match, understood))
             self.effects.apply(session, message, understood, match, decision, now)
             message.status = MessageStatus.PROCESSED
             return Outcome(row_id, understood, decision, _case_id(match))
+
+    def _chosen(self, session: Session, match: Match, understood: Understanding) -> int | None:
+        """The plan option this reply picks, when the debtor was offered some by email."""
+        plans = self.effects.plans
+        if plans is None or match.case is None or match.foreign_sender:
+            return None
+        offer = plans.open_offer(session, match.case, Channel.EMAIL)
+        if offer is None:
+            return None
+        return choose_option(understood.new_text, [PlanOption.from_json(o["installments"]) for o in offer.options])
 
     def _failed(self, row_id: int, error: str, now: datetime) -> None:
         with transaction(self.engine) as session:

@@ -31,6 +31,7 @@ from bot.telegram_channel import TelegramChannel, quiet_http_logs
 from dialogs.alerts import Alert, AlertKind
 from scheduler.alerts import queue_alert
 from scheduler.notices import NoticeDesk
+from scheduler.plans import PlanDesk
 from scheduler.replies import ReplyEffects
 from scheduler.sweep import SweepReport, sweep
 from scheduler.watchdog import watch_limitation
@@ -56,7 +57,8 @@ class Service:
     def replies(self, clock: Clock) -> ReplyProcessor:
         """What becomes of stored inbound mail (the IMAP listener hands it over; tests and the demo too)."""
         config = self.loaded.config
-        effects = ReplyEffects(self.dispatcher.policy, assembly.reply_rules(config), self.dispatcher.composer)
+        effects = ReplyEffects(self.dispatcher.policy, assembly.reply_rules(config), self.dispatcher.composer,
+                               self.plan_desk())
         return ReplyProcessor(self.engine, effects, ZoneInfo(config.company.timezone), clock)
 
     def listener(self, clock: Clock) -> ImapListener | None:
@@ -72,6 +74,12 @@ class Service:
 
         return ImapListener(self.loaded.config.imap, self.engine, handle=self.replies(clock).handle,
                             on_fatal=inbox_down, clock=clock)
+
+    def plan_desk(self) -> PlanDesk:
+        """Payment plans within the owner's `[plans]` bounds, on any channel."""
+        config = self.loaded.config
+        return PlanDesk(self.dispatcher.policy, self.dispatcher.composer, assembly.plan_bounds(config),
+                        config.replies.claim_grace_days)
 
     def notice_desk(self) -> NoticeDesk:
         """Formal notices: drafted, previewed, approved (the PDF by WeasyPrint)."""

@@ -22,6 +22,7 @@ class ReplyAction(StrEnum):
     PAYMENT_CLAIMED = "payment_claimed"
     DISPUTE = "dispute"
     PLAN_REQUEST = "plan_request"
+    PLAN_CHOICE = "plan_choice"
     WRONG_CONTACT = "wrong_contact"
     BOUNCE = "bounce"
     AUTO_REPLY = "auto_reply"
@@ -42,6 +43,7 @@ class ReplyDecision:
     reason: str  # for the timeline and the owner, in plain English
     # The day reminders may resume (promise date + grace, a claim's grace, a return from leave).
     resume_on: date | None = None
+    option: int | None = None  # PLAN_CHOICE: the 0-based option of the open offer
 
 
 # States a debtor's promise may move a case out of (see dialogs/states.py), or renew in.
@@ -50,8 +52,9 @@ _CLOSED_DOOR = frozenset({CaseState.CLOSED, CaseState.AMICABLE_FAILED})
 
 
 def decide_reply(understood: Understanding, *, case_state: CaseState | None, today: date,
-                 rules: ReplyRules) -> ReplyDecision:
-    """The action for `understood`, sent about a case in `case_state` (None: no case matched)."""
+                 rules: ReplyRules, chosen_option: int | None = None) -> ReplyDecision:
+    """The action for `understood`, sent about a case in `case_state` (None: no case matched);
+    `chosen_option`: the plan option the reply picks among those the debtor was offered, if any."""
     if understood.kind is ArrivalKind.BOUNCE:
         if not understood.failed_recipient:
             return ReplyDecision(ReplyAction.REVIEW, "a bounce that names no failed address")
@@ -63,6 +66,8 @@ def decide_reply(understood: Understanding, *, case_state: CaseState | None, tod
         return ReplyDecision(ReplyAction.REVIEW, "no case matches this message")
     if case_state in _CLOSED_DOOR:
         return ReplyDecision(ReplyAction.REVIEW, f"the case is {case_state}")
+    if chosen_option is not None:
+        return ReplyDecision(ReplyAction.PLAN_CHOICE, f"chose plan option {chosen_option + 1}", option=chosen_option)
     if understood.intent is Intent.OTHER:
         return ReplyDecision(ReplyAction.REVIEW, "no intent recognised")
     if understood.confidence < rules.min_confidence:

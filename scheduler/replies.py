@@ -16,13 +16,16 @@ from dialogs.parties import Channel
 from dialogs.reminders import payment_reference
 from dialogs.reply_decisions import ReplyAction, ReplyDecision, ReplyRules
 from dialogs.states import ALLOWED, CaseState
+from dialogs.plans import PlanOption, plan_from_request
 from dialogs.understanding import Understanding
 from scheduler.alerts import queue_alert
 from scheduler.compose import Composer
 from scheduler.failover import fail_over
+from scheduler.plans import PlanDesk, PlanRefused
 from scheduler.sweep import SweepPolicy
 from storage import outbox
 from storage.case_changes import record
+from storage.case_files import load_case_files
 from storage.models import (
     Case, Debtor, Dispute, Invoice, Message, MessageStatus, Promise, PromiseStatus, Reply,
 )
@@ -38,6 +41,7 @@ class ReplyEffects:
     policy: SweepPolicy
     rules: ReplyRules
     composer: Composer
+    plans: PlanDesk | None = None  # without it, a plan request only alerts the owner
 
     def apply(self, session: Session, message: Message, understood: Understanding, match: Match,
               decision: ReplyDecision, now: datetime) -> Reply:
@@ -103,10 +107,44 @@ class ReplyEffects:
 
     def _plan_request(self, session: Session, message: Message, understood: Understanding, match: Match,
                       decision: ReplyDecision, now: datetime) -> None:
+        """The debtor's own schedule is taken (or referred to the owner); without one, options are offered."""
         case, _ = _matched(match)
         record(session, case, "plan_requested", now=now, actor="debtor", data=self._facts(message, understood, match))
+        if self.plans is not None:
+            try:
+                own = self._requested_plan(session, case, understood, now)
+                if own is not None:
+                    self.plans.take(session, case, own, source=Channel.EMAIL, now=now)
+                else:
+                    self.plans.offer(session, case, channel=Channel.EMAIL, now=now, answering=message)
+                    self._postpone(case, decision.resume_on)
+                return
+            except PlanRefused as refused:
+                log.info("case=%s no plan to offer: %s", case.id, refused)
         self._postpone(case, decision.resume_on)
         self._alert(session, AlertKind.PLAN_REQUEST, message, understood, match, now)
+
+    def _plan_choice(self, session: Session, message: Message, understood: Understanding, match: Match,
+                     decision: ReplyDecision, now: datetime) -> None:
+        case, _ = _matched(match)
+        assert self.plans is not None and decision.option is not None
+        offer = self.plans.open_offer(session, case, Channel.EMAIL)
+        assert offer is not None  # the decision was made on it
+        try:
+            self.plans.choose(session, offer, decision.option, source=Channel.EMAIL, now=now)
+        except PlanRefused as refused:
+            self._alert(session, AlertKind.REPLY_REVIEW, message, understood, match, now, extra=str(refused))
+
+    def _requested_plan(self, session: Session, case: Case, understood: Understanding,
+                        now: datetime) -> PlanOption | None:
+        assert self.plans is not None
+        # A bare count ("en trois fois") is answered with options; a schedule with dates or sums is the debtor's own.
+        if not any(i.date or i.amount for i in understood.installments):
+            return None
+        [file] = load_case_files(session, [case.id or 0])
+        today = now.astimezone(self.policy.calendar.tz).date()
+        balance = self.composer.statement(file, today).total
+        return plan_from_request(understood.installments, balance=balance, today=today, bounds=self.plans.bounds)
 
     def _wrong_contact(self, session: Session, message: Message, understood: Understanding, match: Match,
                        decision: ReplyDecision, now: datetime) -> None:
@@ -201,8 +239,9 @@ class ReplyEffects:
                                       promised_on=understood.promised_date, amount=understood.amount,
                                       currency=understood.currency or "EUR", creditor=self.composer.creditor,
                                       reference=payment_reference(case.id or 0))
-        queued = outbox.queue(session, case_id=case.id, purpose=f"{outbox.ANSWER}promise:{message.id}", channel=Channel.EMAIL,
-                              recipient=debtor.email, subject=rendered.subject, body=rendered.text, now=now)
+        queued = outbox.queue(session, case_id=case.id, purpose=f"{outbox.ANSWER}promise:{message.id}",
+                              channel=Channel.EMAIL, recipient=debtor.email, subject=rendered.subject,
+                              body=rendered.text, now=now)
         if queued is not None and not match.foreign_sender:
             queued.in_reply_to = message.message_id
 

@@ -7,6 +7,7 @@ import csv
 import itertools
 import json
 from datetime import date, datetime, timedelta
+from decimal import Decimal
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
 from pathlib import Path
@@ -19,7 +20,9 @@ from sqlmodel import Session, col, select
 from bot.service import Service
 from dialogs.states import CaseState
 from storage.inbound_mail import store
-from storage.models import Debtor, Dispute, Event, Invoice, Message, MessageStatus, Promise, Reply
+from storage.models import (
+    Debtor, Dispute, Event, Installment, Invoice, Message, MessageStatus, PaymentPlan, PlanStatus, Promise, Reply,
+)
 from tests.conftest import Relance
 from tests.smtp_server import RecordingServer, smtp_server  # noqa: F401
 from tests.test_escalation_smtp import (  # noqa: F401 (fixtures)
@@ -278,3 +281,45 @@ async def test_the_case_file_holds_reminders_replies_promises_and_ledger(
                             "F-R1-2,2026-10-03,2026-11-02,250.00,0.00,250.00,EUR,False"]
     again = relance("case", "export", "R1", "--out", folder)
     assert again.exit_code == 2 and "not an empty folder" in again.stderr
+
+
+async def test_a_plan_request_by_email_gets_numbered_options_and_a_chosen_one_is_accepted(
+        engine: Engine, service: Service, tmp_path: Path, smtp_server: RecordingServer) -> None:  # noqa: F811
+    reminder = await first_reminder(engine, service, tmp_path, smtp_server)
+    request = reply(engine, service, paris("2026-11-04 10:00"), sender="r1@clients.example",
+                    subject="Re: " + reminder["Subject"], in_reply_to=reminder["Message-ID"],
+                    text="Bonjour,\n\nSerait-il possible de régler en plusieurs fois ?\n\nMerci\n")
+    assert reply_of(engine, request).intent == "payment_plan_request"
+    await run(service, "2026-11-04 10:00", "2026-11-04 12:00")
+    offer_mail = debtor_mail(smtp_server, "R1")[-1]
+    assert offer_mail["In-Reply-To"] == request.message_id
+    options = text_of(offer_mail)
+    assert "1450,00" in options.replace("\u202f", "").replace("\u00a0", "").replace(" ", "") or "1 450,00" in options
+
+    choice = reply(engine, service, paris("2026-11-04 15:00"), sender="r1@clients.example",
+                   subject="Re: " + offer_mail["Subject"], in_reply_to=offer_mail["Message-ID"],
+                   text="Bonjour,\n\nJe prends l'option 2.\n\nCordialement\n")
+    assert reply_of(engine, choice).details["action"] == "plan_choice"
+    with Session(engine) as session:
+        [plan] = session.exec(select(PaymentPlan)).all()
+        installments = session.exec(select(Installment).where(Installment.plan_id == plan.id)).all()
+    assert plan.status is PlanStatus.ACTIVE and plan.source == "email" and plan.total == Decimal("1450.00")
+    assert sum(i.amount for i in installments) == Decimal("1450.00") and len(installments) >= 2
+    assert case_of(engine, "R1").state is CaseState.IN_PLAN
+    await run(service, "2026-11-04 15:00", "2026-11-05 10:00")
+    assert "chéancier" in debtor_mail(smtp_server, "R1")[-1]["Subject"] or "plan" in debtor_mail(
+        smtp_server, "R1")[-1]["Subject"].lower()
+
+
+async def test_a_schedule_of_the_debtors_own_outside_the_bounds_goes_to_the_owner(
+        engine: Engine, service: Service, tmp_path: Path, smtp_server: RecordingServer) -> None:  # noqa: F811
+    await first_reminder(engine, service, tmp_path, smtp_server)
+    reply(engine, service, paris("2026-11-04 10:00"), sender="r1@clients.example", subject="Paiement",
+          text="Bonjour,\n\nJe propose de payer en 12 mensualités de 120,84 € à partir du 15 décembre.\n")
+    with Session(engine) as session:
+        [plan] = session.exec(select(PaymentPlan)).all()
+    assert plan.status is PlanStatus.PROPOSED and not plan.within_bounds
+    assert case_of(engine, "R1").state is CaseState.ACTIVE
+    await run(service, "2026-11-04 10:00", "2026-11-04 12:00")
+    [alert] = [m for m in owner_mail(smtp_server) if "échéancier" in m["Subject"]]
+    assert "more than 6" in text_of(alert)
