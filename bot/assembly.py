@@ -38,7 +38,7 @@ def calendar(config: Config) -> BusinessCalendar:
                                           country=sending.holidays_country or None)
 
 
-def sweep_policy(config: Config, composer: Composer | None = None) -> SweepPolicy:
+def sweep_policy(config: Config, composer: Composer | None = None, terms: LegalTerms | None = None) -> SweepPolicy:
     """The sweep's rules; with `composer`, also how cases under a payment plan are followed."""
     ladders = {DEFAULT_LADDER: ladder(DEFAULT_LADDER, config.policy.steps)}
     ladders.update({name: ladder(name, steps) for name, steps in config.policy.ladders.items()})
@@ -52,6 +52,7 @@ def sweep_policy(config: Config, composer: Composer | None = None) -> SweepPolic
         plans=None if composer is None else plan_following(config, composer),
         chat_bot=config.telegram.bot_username if config.telegram and config.telegram.token else "",
         chat_link_days=config.telegram.link_days if config.telegram else 30,
+        legal_terms=terms,
         owner=owner(config),
     )
 

@@ -117,7 +117,8 @@ def build(loaded: LoadedConfig, engine: Engine, *, email: EmailSender | None = N
     if chat is None and config.telegram is not None and config.telegram.token is not None:
         chat = TelegramChannel(config.telegram.token.get_secret_value(), base_url=config.telegram.base_url or None)
     composer = assembly.composer(loaded)
-    dispatcher = Dispatcher(engine=engine, policy=assembly.sweep_policy(config, composer), composer=composer,
+    policy = assembly.sweep_policy(config, composer, assembly.legal_terms(loaded))
+    dispatcher = Dispatcher(engine=engine, policy=policy, composer=composer,
                             build_email=email_builder(loaded), email=email, chat=chat)
     return Service(loaded, engine, dispatcher)
 

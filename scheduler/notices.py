@@ -8,24 +8,24 @@ of the oldest owed, as the reminders did; an invoice already paid, even late, is
 from __future__ import annotations
 
 import logging
-from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from datetime import date, datetime, timedelta
 
 from sqlmodel import Session, col, select
 
-from dialogs.legal import Claim, InvoiceFacts, LegalTerms, Payment, compute_claim
+from dialogs.legal import Claim, LegalTerms, compute_claim
 from dialogs.notice import NoticeDocument, NoticeParty, SentReminder, render_notice
 from dialogs.parties import Channel, Language
 from dialogs.reminders import payment_reference
 from dialogs.states import CaseState
+from scheduler.claims import claimed_invoices
 from scheduler.compose import Composer
 from scheduler.sweep import SweepPolicy
 from storage import outbox
 from storage.case_changes import jsonable, record
 from storage.models import (
-    Case, Debtor, Direction, Invoice, Message, MessageStatus, Notice, Payment as PaymentRow,
+    Case, Debtor, Direction, Message, MessageStatus, Notice,
 )
 
 log = logging.getLogger("scheduler.notices")
@@ -61,7 +61,7 @@ class NoticeDesk:
         """
         debtor = session.get(Debtor, case.debtor_id)
         assert debtor is not None
-        facts = _claimed_invoices(session, case)
+        facts = claimed_invoices(session, case)
         if not facts:
             raise NoticeRefused("nothing undisputed is owed on this case")
         claim = compute_claim(facts, debtor_kind=debtor.kind, terms=self.terms, as_of=dated)
@@ -108,21 +108,6 @@ class NoticeDesk:
         case.next_action_at = self.policy.calendar.day_start(draft.deadline + timedelta(days=1))
         log.info("case=%s notice=%s approved, deadline %s", case.id, notice.id, draft.deadline)
         return notice
-
-
-def _claimed_invoices(session: Session, case: Case) -> list[InvoiceFacts]:
-    invoices = list(session.exec(select(Invoice).where(
-        Invoice.case_id == case.id, Invoice.amount != Invoice.paid, Invoice.disputed == False)))  # noqa: E712
-    owed = sorted((i for i in invoices if i.balance > 0), key=lambda i: (i.due_date, i.number))
-    if not owed:
-        return []
-    currency = owed[0].currency
-    payments: dict[int, list[Payment]] = defaultdict(list)
-    for row in session.exec(select(PaymentRow).where(col(PaymentRow.invoice_id).in_([i.id for i in invoices]))):
-        if row.amount > 0:
-            payments[row.invoice_id].append(Payment(row.paid_on, row.amount))
-    return [InvoiceFacts(i.number, i.issue_date, i.due_date, i.amount, i.currency, tuple(payments[i.id or 0]))
-            for i in invoices if i.currency == currency]
 
 
 def _reminders_sent(session: Session, case: Case, policy: SweepPolicy) -> list[SentReminder]:

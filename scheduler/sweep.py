@@ -18,18 +18,29 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
 from dialogs.alerts import Alert, AlertKind
-from dialogs.escalation import Act, CaseFacts, Ladder, NoticeExpired, PromiseLapsed, StepAction, Wait, decide
+from dialogs.escalation import (
+    Act,
+    CaseFacts,
+    Ladder,
+    NoticeExpired,
+    PromiseLapsed,
+    StepAction,
+    Wait,
+    decide,
+)
+from dialogs.legal import LegalTerms
 from dialogs.parties import Channel
 from dialogs.states import CaseState
 from scheduler.alerts import Owner, queue_alert
 from scheduler.calendar import BusinessCalendar
+from scheduler.claims import claim_preview
 from scheduler.compose import Composer
 from scheduler.plan_follow import PlanFollowing
 from storage import outbox
 from storage.case_changes import EventBuffer, record
 from storage.case_files import CaseFile, due_case_ids, load_case_files, total_due
 from storage.chat_links import new_token, token_rows
-from storage.models import ChatToken, Debtor, Promise, PromiseStatus
+from storage.models import Case, ChatToken, Debtor, Promise, PromiseStatus
 
 log = logging.getLogger("scheduler.sweep")
 DEFAULT_LADDER = "default"
@@ -47,6 +58,7 @@ class SweepPolicy:
     max_broken_promises: int = 2
     plans: PlanFollowing | None = None  # how a case under an accepted payment plan is followed
     chat_bot: str = ""  # the Telegram bot's username: reminders then carry a link to start the chat
+    legal_terms: LegalTerms | None = None  # with them, a formal-notice alert previews what it would claim
     chat_link_days: int = 30
 
 
@@ -163,7 +175,8 @@ def _decide_case(session: Session, file: CaseFile, policy: SweepPolicy, composer
         report.flagged += 1
         record(session, case, "flagged_formal_notice", now=now, actor="scheduler", to_state=CaseState.NOTICE_PENDING,
                data={"step": step.name, "balance": total_due(file.invoices)}, into=writes.events)
-        queue_alert(session, policy.owner, Alert(AlertKind.FORMAL_NOTICE, case.id, _who(debtor)), now)
+        queue_alert(session, policy.owner, Alert(AlertKind.FORMAL_NOTICE, case.id, _who(debtor),
+                                                 _preview(session, case, policy, today)), now)
         case.next_action_at = None
         return
     if reminder is None:
@@ -191,6 +204,12 @@ class _Reminder:
     html: str | None
     total: Decimal
     currency: str
+
+
+def _preview(session: Session, case: Case, policy: SweepPolicy, today: date) -> str:
+    if policy.legal_terms is None:
+        return ""
+    return claim_preview(session, case, terms=policy.legal_terms, today=today, language=policy.owner.language)
 
 
 def _chat_link(debtor: Debtor, decision: Act, policy: SweepPolicy, writes: _Writes) -> str | None:

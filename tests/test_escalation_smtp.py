@@ -346,6 +346,8 @@ async def test_the_default_ladder_over_sixty_days_sends_each_step_once_on_busine
     alerts = {m["Subject"]: wall(m) for m in owner_mail(smtp_server)}
     assert alerts == {f"Dossier {case.id} ({ref} Client {ref}) : mise en demeure à décider": LADDER_FLAGS[ref]
                       for ref, case in flagged.items()}
+    # The alert previews the claim, or says why it cannot: 2026 H2's rate is not confirmed yet (LEGAL.md).
+    assert all("2026 H2" in text_of(m) and "relance notice approve" in text_of(m) for m in owner_mail(smtp_server))
     unflagged = [ref for ref in LADDER_SENDS if ref not in LADDER_FLAGS]
     assert {case_of(engine, ref).state for ref in unflagged} == {CaseState.ACTIVE}
 

@@ -16,9 +16,12 @@ from pypdf import PdfReader
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
+from bot import assembly
 from bot.config import load
 from bot.service import build
+from dialogs.parties import Language
 from dialogs.states import CaseState
+from scheduler.claims import claim_preview
 from storage.case_changes import record
 from storage.models import Case, Event, Message, Notice, NoticeStatus
 from tests.conftest import Relance
@@ -151,3 +154,14 @@ def _next_weekday_ten(now: datetime) -> datetime:
     while day.weekday() >= 5 or day in holidays.country_holidays("FR", years=day.year):
         day += timedelta(days=1)
     return datetime.combine(day, datetime.min.time(), PARIS).replace(hour=10)
+
+
+def test_the_formal_notice_alert_previews_the_claim(config_path: Path, tmp_path: Path, relance: Relance,
+                                                   engine: Engine) -> None:
+    setup(config_path, tmp_path, relance)
+    terms = assembly.legal_terms(load(config_path))
+    with Session(engine) as session:
+        case = session.exec(select(Case)).one()
+        preview = claim_preview(session, case, terms=terms, today=date(2026, 6, 30), language=Language.FR)
+    assert preview.replace("\u202f", " ").replace("\u00a0", " ") == (
+        "Montant réclamé au 2026-06-30 : 1 904,73 € (principal 1 750,00 €, intérêts 74,73 €, indemnités 80,00 €).")
