@@ -5,7 +5,7 @@ from __future__ import annotations
 import importlib
 import sys
 
-BENCHMARKS = ["import_invoices", "email_throughput", "sweep", "dispatch", "understanding", "notice"]
+BENCHMARKS = ["import_invoices", "email_throughput", "sweep", "dispatch", "understanding", "notice", "chat"]
 
 
 def main(names: list[str]) -> int:

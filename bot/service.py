@@ -19,9 +19,14 @@ from zoneinfo import ZoneInfo
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from sqlalchemy.engine import Engine
+from telegram.request import BaseRequest
 
 from bot import assembly
+from bot.chat_app import ChatApp, build_application
+from bot.chat_debtor import DebtorHandlers
+from bot.chat_dialog import DebtorDialog
 from bot.config import ConfigError, LoadedConfig
+from bot.delivery_errors import ChannelDown
 from bot.dispatcher import ChatSender, DispatchReport, Dispatcher, EmailBuilder, EmailSender
 from bot.email_channel import Attachment, SmtpChannel, compose, new_message_id
 from bot.imap_listener import ImapListener
@@ -60,6 +65,19 @@ class Service:
         effects = ReplyEffects(self.dispatcher.policy, assembly.reply_rules(config), self.dispatcher.composer,
                                self.plan_desk())
         return ReplyProcessor(self.engine, effects, ZoneInfo(config.company.timezone), clock)
+
+    def chat_app(self, clock: Clock, *, request: BaseRequest | None = None) -> ChatApp | None:
+        """The Telegram bot debtors talk to, when `[telegram]` has a token; `request` replaces PTB's
+        HTTP transport (tests and benchmarks answer the Bot API in-process)."""
+        config = self.loaded.config
+        telegram = config.telegram
+        if telegram is None or telegram.token is None:
+            return None
+        dialog = DebtorDialog(self.engine, self.replies(clock).effects, ZoneInfo(config.company.timezone), clock,
+                              default_language=config.company.language)
+        handlers = DebtorHandlers(dialog, owner_chat_ids=telegram.owner_chat_ids).handlers()
+        return ChatApp(build_application(telegram.token.get_secret_value(), handlers, base_url=telegram.base_url,
+                                         request=request))
 
     def listener(self, clock: Clock) -> ImapListener | None:
         """The inbox follower when `[imap]` is configured; a fatal error alerts the owner."""
@@ -174,9 +192,18 @@ async def run_forever(service: Service, clock: Clock) -> None:
     scheduler.start()
     listener = service.listener(clock)
     listening = asyncio.create_task(listener.run(stop)) if listener else None
+    chat = service.chat_app(clock)
     try:
+        if chat is not None:
+            try:
+                await chat.start()
+            except ChannelDown as exc:  # reminders and email replies go on; [telegram] needs fixing
+                log.error("the Telegram bot did not start: %s", exc)
+                chat = None
         await stop.wait()
     finally:
+        if chat is not None:
+            await chat.stop()
         scheduler.shutdown(wait=False)
         if listening is not None:
             await listening

@@ -110,7 +110,7 @@ class ReplyEffects:
         """The debtor's own schedule is taken (or referred to the owner); without one, options are offered."""
         case, _ = _matched(match)
         record(session, case, "plan_requested", now=now, actor="debtor", data=self._facts(message, understood, match))
-        if self.plans is not None:
+        if self.plans is not None and message.channel is Channel.EMAIL:  # the chat offers them with buttons
             try:
                 own = self._requested_plan(session, case, understood, now)
                 if own is not None:

@@ -15,7 +15,7 @@ from dataclasses import dataclass, replace
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, cast
-from urllib.parse import parse_qsl, urlsplit
+from urllib.parse import parse_qsl, unquote, urlsplit
 
 import httpx
 from telegram.error import TimedOut
@@ -51,6 +51,7 @@ class ChatMessage:
     buttons: Keyboard = ()
     parse_mode: str | None = None
     document: Document | None = None
+    photo: bytes | None = None  # a photo the user sent (its largest size)
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,6 +99,7 @@ def flood(retry_after: int) -> ApiError:
 class Answer:
     status: int
     body: bytes
+    content_type: str = "application/json"
 
 
 def _ok(result: object) -> Answer:
@@ -116,6 +118,8 @@ def _bad_request(what: str) -> Answer:
 
 
 _PATH = re.compile(r"/bot(?P<token>[^/]+)/(?P<method>\w+)$")
+# A file download: https://core.telegram.org/bots/api#getfile (`/file/bot<token>/<file_path>`).
+_FILE_PATH = re.compile(r"/file/bot(?P<token>[^/]+)/(?P<path>.+)$")
 
 
 def _keyboard(form: Form) -> Keyboard | ApiError:
@@ -149,6 +153,7 @@ class FakeBotApi(BaseRequest):
         self._updates: list[dict[str, Any]] = []
         self._update_ids = itertools.count(1)
         self._callback_ids = itertools.count(1)
+        self._files: dict[str, bytes] = {}  # file_id → content, for getFile and the download
         self.closed = threading.Event()
 
     # -- what tests look at -------------------------------------------------------------------
@@ -179,6 +184,33 @@ class FakeBotApi(BaseRequest):
         with self._lock:
             message = self._append(chat_id, ChatMessage(self._next_id(chat_id), from_bot=False, text=text))
             return {"update_id": next(self._update_ids), "message": self._message_json(chat_id, message)}
+
+    def user_sends_photo(self, chat_id: int, content: bytes, *, caption: str = "") -> dict[str, Any]:
+        """The user sends a photo (with an optional caption); returns the Update as JSON."""
+        with self._lock:
+            message = self._append(chat_id, ChatMessage(self._next_id(chat_id), from_bot=False, text=caption,
+                                                        photo=content))
+            self._files[f"photo-{chat_id}-{message.message_id}"] = content
+            return {"update_id": next(self._update_ids), "message": self._message_json(chat_id, message)}
+
+    def user_sends_document(self, chat_id: int, document: Document, *, caption: str = "") -> dict[str, Any]:
+        """The user sends a file (a PDF, say); returns the Update as JSON."""
+        with self._lock:
+            message = self._append(chat_id, ChatMessage(self._next_id(chat_id), from_bot=False, text=caption,
+                                                        document=document))
+            self._files[f"doc-{chat_id}-{message.message_id}"] = document.content
+            return {"update_id": next(self._update_ids), "message": self._message_json(chat_id, message)}
+
+    def press_data(self, chat_id: int, data: str) -> dict[str, Any]:
+        """A callback query carrying `data` on the bot's newest message in the chat, whatever buttons
+        it shows: what a modified client can send (a forged button, or another debtor's)."""
+        with self._lock:
+            message = next((m for m in reversed(self._chats.get(chat_id, [])) if m.from_bot), None)
+            if message is None:
+                raise AssertionError(f"the bot has said nothing in chat {chat_id}")
+            query = {"id": str(next(self._callback_ids)), "from": self._user_json(chat_id),
+                     "chat_instance": str(chat_id), "data": data, "message": self._message_json(chat_id, message)}
+            return {"update_id": next(self._update_ids), "callback_query": query}
 
     def press(self, chat_id: int, label: str) -> dict[str, Any]:
         """The user taps the newest button labelled `label` in their chat; returns the Update as JSON
@@ -249,7 +281,10 @@ class FakeBotApi(BaseRequest):
             return self.closed.is_set() or any(u["update_id"] >= offset for u in self._updates)
 
     def answer(self, path: str, form: Form, files: Mapping[str, Document]) -> Answer | Timeout:
-        """Answer one Bot API request `/bot<token>/<method>` as Telegram would."""
+        """Answer one Bot API request `/bot<token>/<method>` (or a file download) as Telegram would."""
+        download = _FILE_PATH.search(path)
+        if download is not None:
+            return self._download(download["token"], download["path"])
         match = _PATH.search(path)
         if match is None:
             return _error(ApiError(404, "Not Found"))
@@ -318,6 +353,22 @@ class FakeBotApi(BaseRequest):
     def _api_answerCallbackQuery(self, form: Form, files: Mapping[str, Document]) -> Answer:
         return _ok(True)
 
+    def _api_getFile(self, form: Form, files: Mapping[str, Document]) -> Answer:
+        file_id = form.get("file_id", "")
+        if file_id not in self._files:
+            return _bad_request("invalid file_id")
+        return _ok({"file_id": file_id, "file_unique_id": f"u-{file_id}", "file_size": len(self._files[file_id]),
+                    "file_path": f"documents/{file_id}"})
+
+    def _download(self, token: str, file_path: str) -> Answer:
+        with self._lock:
+            # PTB percent-encodes the token in file URLs ("123:ABC" → "123%3AABC").
+            content = self._files.get(file_path.rpartition("/")[2]) if unquote(token) == self.token else None
+            self._calls.append(ApiCall("download", {"file_path": file_path}))
+        if content is None:
+            return _error(ApiError(404, "Not Found"))
+        return Answer(HTTPStatus.OK, content, "application/octet-stream")
+
     def _api_sendDocument(self, form: Form, files: Mapping[str, Document]) -> Answer:
         chat_id, field = int(form["chat_id"]), form.get("document", "")
         # PTB uploads the file as its own part, named "document" or named by an attach:// reference.
@@ -348,8 +399,17 @@ class FakeBotApi(BaseRequest):
                   if message.from_bot else self._user_json(chat_id))
         data: dict[str, Any] = {"message_id": message.message_id, "date": DATE, "chat": _chat_json(chat_id),
                                 "from": sender}
-        if message.document is None:
+        if message.photo is not None:
+            data["photo"] = [{"file_id": f"photo-{chat_id}-{message.message_id}",
+                              "file_unique_id": f"p{chat_id}-{message.message_id}", "width": 800, "height": 600,
+                              "file_size": len(message.photo)}]
+            if message.text:
+                data["caption"] = message.text
+        elif message.document is None:
             data["text"] = message.text
+            if message.text.startswith("/") and not message.from_bot:
+                # Telegram marks a leading command, which is what CommandHandler looks for.
+                data["entities"] = [{"type": "bot_command", "offset": 0, "length": len(message.text.split()[0])}]
         else:
             data["caption"] = message.text
             data["document"] = {"file_id": f"doc-{chat_id}-{message.message_id}",
@@ -392,12 +452,14 @@ class _Handler(BaseHTTPRequestHandler):
             return
         try:
             self.send_response(answer.status)
-            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Type", answer.content_type)
             self.send_header("Content-Length", str(len(answer.body)))
             self.end_headers()
             self.wfile.write(answer.body)
         except ConnectionError:
             pass  # the client left first, as PTB does when it stops in the middle of a long poll
+
+    do_GET = do_POST  # file downloads; their path says everything
 
     def _read_body(self) -> tuple[dict[str, str], dict[str, Document]]:
         body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
