@@ -21,10 +21,10 @@ from typing import Any, ClassVar
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
-from bot.chat_texts import date_example, installments_text, say, statement_text
 from bot.telegram_channel import Buttons
 from dialogs.alerts import Alert, AlertKind
 from dialogs.arrival import ArrivalKind
+from dialogs.chat_texts import date_example, installments_text, say, statement_text
 from dialogs.dates import find_dates
 from dialogs.formatting import format_date, format_money
 from dialogs.intents import Intent
@@ -41,7 +41,15 @@ from storage.case_files import load_case_files
 from storage.chat_links import linked_debtor, redeem, unlink
 from storage.engine import transaction
 from storage.models import (
-    Case, ChatSession, Debtor, Direction, Invoice, Message, MessageStatus, PlanOffer, PlanStatus,
+    Case,
+    ChatSession,
+    Debtor,
+    Direction,
+    Invoice,
+    Message,
+    MessageStatus,
+    PlanOffer,
+    PlanStatus,
 )
 from storage.reply_matching import Match
 

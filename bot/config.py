@@ -133,6 +133,8 @@ class TelegramConfig(_Section):
 class OwnerConfig(_Section):
     email: str = ""
     language: Language = Language.FR
+    # A summary by email each working day when the window opens: what happened, what waits for you.
+    digest: bool = True
 
 
 class SendingConfig(_Section):

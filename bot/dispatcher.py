@@ -21,6 +21,8 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from bot.delivery_errors import ChannelDown, PermanentFailure, TemporaryFailure, UnknownOutcome
+from bot.owner_buttons import buttons_for
+from bot.telegram_channel import Buttons
 from dialogs.alerts import Alert, AlertKind
 from dialogs.parties import Channel
 from dialogs.states import CaseState
@@ -48,7 +50,7 @@ class EmailSender(Protocol):
 class ChatSender(Protocol):
     async def __aenter__(self) -> Any: ...
     async def __aexit__(self, *exc: object) -> Any: ...
-    async def send(self, chat_id: int, text: str) -> int: ...
+    async def send(self, chat_id: int, text: str, *, buttons: Buttons | None = None) -> int: ...
 
 
 # How an outbox row becomes the email sent; the debtor is None for the owner's alerts.
@@ -187,7 +189,9 @@ class Dispatcher:
     async def _deliver(self, session: Session, sender: Any, marks: FinalizingMarks, message: Message,
                        debtor: Debtor | None, now: datetime) -> None:
         if message.channel is Channel.TELEGRAM:
-            await sender.send(int(message.recipient or 0), message.body or "")
+            # An owner alert carries its action buttons (approve, pause, …); a debtor's message none.
+            buttons = buttons_for(message, self.policy.owner.language) if outbox.is_alert(message) else None
+            await sender.send(int(message.recipient or 0), message.body or "", buttons=buttons or None)
             return
         email = self.build_email(message, None if outbox.is_alert(message) else debtor, now)
         message_id = str(email["Message-ID"])

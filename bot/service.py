@@ -25,6 +25,7 @@ from bot import assembly
 from bot.chat_app import ChatApp, build_application
 from bot.chat_debtor import DebtorHandlers
 from bot.chat_dialog import DebtorDialog
+from bot.chat_owner import OwnerHandlers
 from bot.config import ConfigError, LoadedConfig
 from bot.delivery_errors import ChannelDown
 from bot.dispatcher import ChatSender, DispatchReport, Dispatcher, EmailBuilder, EmailSender
@@ -39,6 +40,7 @@ from scheduler.notices import NoticeDesk
 from scheduler.plans import PlanDesk
 from scheduler.replies import ReplyEffects
 from scheduler.sweep import SweepReport, sweep
+from scheduler.digest import queue_digest
 from scheduler.watchdog import watch_limitation
 from storage.engine import transaction
 from storage.models import Debtor, Message
@@ -75,7 +77,11 @@ class Service:
             return None
         dialog = DebtorDialog(self.engine, self.replies(clock).effects, ZoneInfo(config.company.timezone), clock,
                               default_language=config.company.language)
-        handlers = DebtorHandlers(dialog, owner_chat_ids=telegram.owner_chat_ids).handlers()
+        # The owner's buttons first: the debtor's callback handler takes any button it is shown.
+        owner = OwnerHandlers(self.engine, owner_chat_ids=telegram.owner_chat_ids, clock=clock,
+                              notice_desk=self.notice_desk, plan_desk=self.plan_desk(),
+                              timezone=ZoneInfo(config.company.timezone), language=config.owner.language)
+        handlers = owner.handlers() + DebtorHandlers(dialog, owner_chat_ids=telegram.owner_chat_ids).handlers()
         return ChatApp(build_application(telegram.token.get_secret_value(), handlers, base_url=telegram.base_url,
                                          request=request))
 
@@ -120,6 +126,8 @@ class Service:
             return TickReport(swept, DispatchReport())
         with transaction(self.engine) as session:
             watch_limitation(session, self.dispatcher.policy, now)
+            if self.loaded.config.owner.digest:
+                queue_digest(session, self.dispatcher.policy.owner, now, calendar=self.dispatcher.policy.calendar)
         return TickReport(swept, await self.dispatcher.dispatch(now))
 
 

@@ -156,7 +156,8 @@ def replies(session: Session, *, review_only: bool = False, limit: int = 200) ->
              .outerjoin(Case, col(Case.id) == Message.case_id).outerjoin(Debtor, col(Debtor.id) == Case.debtor_id)
              .where(Message.direction == "in").order_by(col(Message.id).desc()).limit(limit))
     if review_only:
-        query = query.where(or_(col(Reply.needs_review) == True, Message.status == MessageStatus.ERROR))  # noqa: E712
+        query = query.where(or_(col(Reply.needs_review) == True, Message.status == MessageStatus.ERROR),  # noqa: E712
+                            col(Reply.reviewed_at).is_(None))
     return [ReplyLine(m.id or 0, m.created_at, m.sender, m.subject, m.status, m.case_id, ref,
                       r.kind if r else None, r.intent if r else None, r.confidence if r else None,
                       r.details.get("action") if r else None, r.details.get("reason") if r else None,

@@ -20,16 +20,26 @@ from sqlmodel import Session, col, select
 from telegram import Update
 from telegram.ext import Application
 
-from bot.chat_texts import say as text_of
 from bot.config import LoadedConfig, load
 from bot.service import Service, build, run_forever
+from dialogs.chat_texts import say as text_of
 from dialogs.parties import Language
 from dialogs.states import CaseState
 from storage.chat_links import issue_token
 from storage.engine import transaction
 from storage.invoice_import import import_invoices
 from storage.models import (
-    Case, ChatSession, Debtor, Dispute, Event, Invoice, Message, PaymentPlan, PlanStatus, Promise, PromiseStatus,
+    Case,
+    ChatSession,
+    Debtor,
+    Dispute,
+    Event,
+    Invoice,
+    Message,
+    PaymentPlan,
+    PlanStatus,
+    Promise,
+    PromiseStatus,
     Reply,
 )
 from tests.telegram_fakes import TOKEN, BotApiServer, Document, FakeBotApi

@@ -381,7 +381,9 @@ def _assert_exactly_once(campaign: Campaign, summary: str) -> None:
     assert all(n == 1 for n in ids.values()), f"Message-IDs used twice: {[m for m, n in ids.items() if n > 1][:10]}\n{context}"
 
     with closing(sqlite3.connect(database)) as db:
-        statuses = Counter(dict(db.execute("SELECT status, count(*) FROM message GROUP BY status")))
+        # The owner's daily digest, decided once a day, may be skipped on a quiet day.
+        statuses = Counter(dict(db.execute("SELECT status, count(*) FROM message WHERE purpose != 'alert:digest' "
+                                           "GROUP BY status")))
         rows = list(db.execute("SELECT case_id, recipient, message_id FROM message WHERE purpose = 'reminder_1'"))
         alerts = [body for body, in db.execute("SELECT body FROM message WHERE purpose = 'alert:unconfirmed' "
                                                "AND status = 'sent'")]

@@ -95,6 +95,7 @@ reply_to = "{REPLY_TO}"
 
 [owner]
 email = "{OWNER}"
+digest = false  # tested in test_chat_owner; here the owner's mail is the alerts
 """, encoding="utf-8")
     return load(config_path)
 
