@@ -59,8 +59,8 @@ _LABELS: dict[Language, dict[str, str]] = {
 _ABOUT_A_REPLY = frozenset({AlertKind.DISPUTE, AlertKind.PAYMENT_CLAIMED, AlertKind.REPLY_REVIEW,
                             AlertKind.WRONG_CONTACT})
 # Something went wrong with the case's course: look at it, or stop reminding until it is understood.
-_TROUBLE = frozenset({AlertKind.PLAN_BROKEN, AlertKind.BOUNCED, AlertKind.UNREACHABLE, AlertKind.DELIVERY_FAILED,
-                      AlertKind.UNCONFIRMED, AlertKind.TIME_BAR, AlertKind.CHAT_STOPPED})
+_TROUBLE = frozenset({AlertKind.PLAN_BROKEN, AlertKind.PROMISE_BROKEN, AlertKind.BOUNCED, AlertKind.UNREACHABLE,
+                      AlertKind.DELIVERY_FAILED, AlertKind.UNCONFIRMED, AlertKind.TIME_BAR, AlertKind.CHAT_STOPPED})
 # scheduler.alerts widens an alert's idempotency key with ":plan:<id>" or ":message:<id>" (its once_per).
 _RELATED = re.compile(r":(?P<kind>plan|message):(?P<id>\d+)$")
 

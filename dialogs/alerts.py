@@ -25,6 +25,7 @@ class AlertKind(StrEnum):
     TIME_BAR = "time_bar"
     CHAT_STOPPED = "chat_stopped"
     PLAN_BROKEN = "plan_broken"
+    PROMISE_BROKEN = "promise_broken"
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,6 +54,7 @@ _SUBJECTS = {
         AlertKind.TIME_BAR: "Dossier {case} ({debtor}) : prescription proche",
         AlertKind.CHAT_STOPPED: "Dossier {case} ({debtor}) : Telegram arrêté par le débiteur",
         AlertKind.PLAN_BROKEN: "Dossier {case} ({debtor}) : échéancier non respecté",
+        AlertKind.PROMISE_BROKEN: "Dossier {case} ({debtor}) : promesse de paiement non tenue",
     },
     Language.EN: {
         AlertKind.FORMAL_NOTICE: "Case {case} ({debtor}): formal notice to decide",
@@ -71,6 +73,7 @@ _SUBJECTS = {
         AlertKind.TIME_BAR: "Case {case} ({debtor}): claim nearly time-barred",
         AlertKind.CHAT_STOPPED: "Case {case} ({debtor}): debtor stopped Telegram",
         AlertKind.PLAN_BROKEN: "Case {case} ({debtor}): payment plan broken",
+        AlertKind.PROMISE_BROKEN: "Case {case} ({debtor}): promise to pay broken",
     },
 }
 _BODIES = {
@@ -103,6 +106,8 @@ _BODIES = {
         AlertKind.AMICABLE_FAILED: "Le délai laissé par la mise en demeure est passé sans paiement complet : la "
                                    "phase amiable est terminée. La suite (injonction de payer) vous appartient ; "
                                    "`relance case export` prépare le dossier. Date limite :",
+        AlertKind.PROMISE_BROKEN: "La date promise (plus le délai de grâce) est passée sans paiement complet : les "
+                                  "relances reprennent. Date promise :",
         AlertKind.PLAN_BROKEN: "Une échéance de l'échéancier est restée impayée au-delà du délai de grâce : "
                                "l'échéancier a pris fin (les relances reprennent, ou le dossier attend votre "
                                "décision de mise en demeure, selon [plans] on_broken). Échéance :",
@@ -139,6 +144,8 @@ _BODIES = {
         AlertKind.AMICABLE_FAILED: "The formal notice's deadline has passed without full payment: the amicable "
                                    "phase is over. What comes next (an order for payment) is yours to decide; "
                                    "`relance case export` prepares the file. Deadline:",
+        AlertKind.PROMISE_BROKEN: "The promised date (plus the grace days) has passed without full payment: the "
+                                  "reminders resume. Promised date:",
         AlertKind.PLAN_BROKEN: "An installment of the payment plan stayed unpaid beyond the grace days: the plan "
                                "has ended (reminders resume, or the case awaits your formal-notice decision, "
                                "per [plans] on_broken). Installment:",

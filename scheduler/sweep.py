@@ -299,6 +299,9 @@ def _promise_lapsed(session: Session, file: CaseFile, until: date, now: datetime
     if escalate:
         queue_alert(session, policy.owner, Alert(AlertKind.FORMAL_NOTICE, file.case.id, _who(file.debtor),
                                                  f"{broken} promises broken"), now)
+    else:
+        queue_alert(session, policy.owner, Alert(AlertKind.PROMISE_BROKEN, file.case.id, _who(file.debtor),
+                                                 until.isoformat()), now, once_per=f"promise:{broken}")
     return escalate
 
 

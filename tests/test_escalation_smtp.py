@@ -857,7 +857,10 @@ async def test_a_debtor_who_breaks_promises_twice_is_flagged_for_a_formal_notice
     broken = events(engine, "B", "promise_broken")
     assert [(e.to_state, e.data["broken_promises"]) for e in broken] == [
         (CaseState.ACTIVE, 1), (CaseState.NOTICE_PENDING, 2)]
-    assert any("mise en demeure à décider" in m["Subject"] for m in owner_mail(smtp_server))
+    subjects = [m["Subject"] for m in owner_mail(smtp_server)]
+    assert [s for s in subjects if "promesse de paiement non tenue" in s or "mise en demeure" in s] == [
+        f"Dossier {case.id} (B Client B) : promesse de paiement non tenue",
+        f"Dossier {case.id} (B Client B) : mise en demeure à décider"]
 
 
 async def test_a_plan_reminds_each_installment_and_a_missed_one_breaks_it(
