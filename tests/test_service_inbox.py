@@ -11,7 +11,9 @@ import time
 from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
+from decimal import Decimal
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy.engine import Engine
@@ -20,8 +22,9 @@ from sqlmodel import Session, select
 from bot.config import load
 from bot.service import build
 from dialogs.states import CaseState
-from storage.models import Case, Message, MessageStatus, Promise, Reply
+from storage.models import Case, Message, MessageStatus, PaymentPlan, Promise, Reply
 from tests.imap_server import ImapAccount, dovecot, imap_server  # noqa: F401 (fixtures)
+from tests.smtp_server import RecordingServer, smtp_server  # noqa: F401 (fixture)
 from tests.test_owner_actions import RELANCE
 
 pytestmark = [pytest.mark.imap, pytest.mark.timeout(90)]
@@ -118,3 +121,79 @@ password = "not the password"
         [alert] = session.exec(select(Message).where(Message.purpose == "alert:inbox_down")).all()
     assert alert.recipient == "patron@durand.example" and "réponses" in (alert.subject or "")
     assert "not the password" not in (alert.body or "")
+
+
+async def test_a_plan_negotiated_by_email_through_the_inbox(
+        tmp_path: Path, config_path: Path, engine: Engine, imap_server: ImapAccount,  # noqa: F811
+        smtp_server: RecordingServer) -> None:  # noqa: F811
+    config_path.write_text(config_path.read_text() + f"""
+[smtp]
+host = "{smtp_server.host}"
+port = {smtp_server.port}
+security = "none"
+from = "Atelier Durand <relances@durand.example>"
+
+[imap]
+host = "{imap_server.host}"
+port = {imap_server.port}
+security = "none"
+username = "{imap_server.username}"
+password = "{imap_server.password}"
+idle_renew_seconds = 5
+poll_seconds = 0.2
+reconnect_min_seconds = 0.05
+reconnect_max_seconds = 0.5
+""", encoding="utf-8")
+    env = {**os.environ, "RELANCE_CONFIG": str(config_path)}
+    invoices = tmp_path / "invoices.csv"
+    invoices.write_text(INVOICES, encoding="utf-8")
+    subprocess.run([RELANCE, "import", "invoices", str(invoices)], env=env, check=True, capture_output=True)
+    now = datetime(2026, 11, 24, 10, 0, tzinfo=ZoneInfo("Europe/Paris"))  # a Tuesday, window open
+    service = build(load(config_path), engine)
+    listener = service.listener(lambda: now)
+    assert listener is not None
+    stop = asyncio.Event()
+    listening = asyncio.create_task(listener.run(stop))
+    try:
+        imap_server.append(_mail("Re: facture F2026-0042", "Bonjour, pourrions-nous payer en plusieurs fois ?", now))
+        await _until(lambda: _count(engine, select(Message).where(Message.purpose.startswith("answer:plan_offer"))))
+        await service.tick(now)
+        [offer] = [r.message for r in smtp_server.received if "chéancier" in r.message["Subject"]]
+        assert "Option 2" in offer.get_body(("plain",)).get_content()
+
+        imap_server.append(_mail("Re: " + offer["Subject"], "Bonjour,\n\nOk pour l'option 2.\n", now,
+                                 in_reply_to=offer["Message-ID"]))
+        await _until(lambda: _count(engine, select(PaymentPlan).where(PaymentPlan.status == "active")))
+    finally:
+        stop.set()
+        await asyncio.wait_for(listening, timeout=10)
+    with Session(engine) as session:
+        assert session.exec(select(Case)).one().state is CaseState.IN_PLAN
+        [plan] = session.exec(select(PaymentPlan)).all()
+    assert (plan.source, plan.total) == ("email", Decimal("1450.00"))
+
+
+def _mail(subject: str, text: str, sent: datetime, *, in_reply_to: str | None = None) -> bytes:
+    mail = EmailMessage()
+    mail["From"] = "Boulangerie Martin <compta@martin.example>"
+    mail["To"] = "factures@durand.example"
+    mail["Subject"] = subject
+    mail["Date"] = format_datetime(sent)
+    mail["Message-ID"] = make_msgid(domain="martin.example")
+    if in_reply_to:
+        mail["In-Reply-To"] = in_reply_to
+    mail.set_content(text)
+    return mail.as_bytes()
+
+
+def _count(engine: Engine, query: object) -> int:
+    with Session(engine) as session:
+        return len(session.exec(query).all())  # type: ignore[call-overload]
+
+
+async def _until(condition: object, timeout: float = 15) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():  # type: ignore[operator]
+        if time.monotonic() > deadline:
+            raise AssertionError("timed out")
+        await asyncio.sleep(0.1)
