@@ -48,6 +48,7 @@ from storage.models import (
     Invoice,
     Message,
     MessageStatus,
+    PaymentPlan,
     PlanOffer,
     PlanStatus,
 )
@@ -398,6 +399,11 @@ class DebtorDialog:
         if decision.action is ReplyAction.DISPUTE:
             return say(language, "disputed", invoices=", ".join(i.number for i in disputed), creditor=creditor)
         if decision.action is ReplyAction.PLAN_REQUEST:
+            taken = turn.session.exec(select(PaymentPlan).where(PaymentPlan.case_id == turn.case.id,
+                                                                PaymentPlan.created_at == turn.now)).first()
+            if taken is not None:  # the debtor's own schedule, taken (or waiting for the owner)
+                return say(language, "plan_accepted" if taken.status is PlanStatus.ACTIVE else "plan_waiting",
+                           creditor=creditor)
             return say(language, "plan_noted", creditor=creditor)
         return say(language, "received", creditor=creditor)
 

@@ -110,15 +110,16 @@ class ReplyEffects:
         """The debtor's own schedule is taken (or referred to the owner); without one, options are offered."""
         case, _ = _matched(match)
         record(session, case, "plan_requested", now=now, actor="debtor", data=self._facts(message, understood, match))
-        if self.plans is not None and message.channel is Channel.EMAIL:  # the chat offers them with buttons
+        if self.plans is not None:
             try:
                 own = self._requested_plan(session, case, understood, now)
                 if own is not None:
-                    self.plans.take(session, case, own, source=Channel.EMAIL, now=now)
-                else:
+                    self.plans.take(session, case, own, source=message.channel, now=now)
+                    return
+                if message.channel is Channel.EMAIL:  # the chat offers its options with buttons
                     self.plans.offer(session, case, channel=Channel.EMAIL, now=now, answering=message)
                     self._postpone(case, decision.resume_on)
-                return
+                    return
             except PlanRefused as refused:
                 log.info("case=%s no plan to offer: %s", case.id, refused)
         self._postpone(case, decision.resume_on)

@@ -10,6 +10,7 @@ import signal
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -503,3 +504,13 @@ async def _until(condition: Any, timeout: float = 10.0) -> None:
     while not condition():
         assert asyncio.get_running_loop().time() < deadline, "timed out"
         await asyncio.sleep(0.01)
+
+
+async def test_a_schedule_typed_in_the_chat_is_a_counter_proposal(bot: Bot, engine: Engine) -> None:
+    await linked(bot, engine, ALICE, "C-A")
+    inside = await bot.say(ALICE, "Serait-il possible de régler en 2 mensualités, le 20 novembre et le 18 décembre ?")
+    [plan] = rows(engine, PaymentPlan)  # 725.00 on Friday 20 November, 725.00 on Friday 18 December
+    assert (plan.source, plan.status, plan.total) == ("telegram", PlanStatus.ACTIVE, Decimal("1450.00"))
+    assert inside == "Échéancier accepté. Vous recevrez une confirmation écrite."
+    assert case_of(engine, "C-A").state is CaseState.IN_PLAN
+
