@@ -58,6 +58,7 @@ class OwnerHandlers:
             CommandHandler("resume", self.resume, filters=owner),
             CommandHandler("paid", self.paid, filters=owner),
             CommandHandler("review", self.review, filters=owner),
+            CommandHandler("counter", self.counter, filters=owner),
             MessageHandler(owner & filters.COMMAND, self.help),  # /start, /help, a typo
             CallbackQueryHandler(self.press, pattern=f"^{PREFIX}"),
         ]
@@ -82,6 +83,9 @@ class OwnerHandlers:
         assert message is not None
         # The chat message is the request: Telegram delivering it twice records one payment.
         await _reply(update, self.desk.paid(context.args or [], f"{message.chat.id}:{message.message_id}"))
+
+    async def counter(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        await _reply(update, self.desk.counter(context.args or []))
 
     async def review(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         await _reply(update, self.desk.review())

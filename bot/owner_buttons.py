@@ -30,6 +30,7 @@ class Action(StrEnum):
     CLOSE_CONFIRMED = "close_yes"  # <case>
     PLAN_APPROVE = "plan_approve"  # <plan>
     PLAN_REJECT = "plan_reject"  # <plan>
+    PLAN_COUNTER = "plan_counter"  # <plan>: how to propose another schedule (/counter)
     REVIEWED = "reviewed"  # <inbound message>
 
 
@@ -45,6 +46,7 @@ _LABELS: dict[Language, dict[str, str]] = {
         "postpone": "Reporter (pause)", Action.PAUSE: "Mettre en pause", Action.RESUME: "Reprendre",
         Action.CLOSE: "Clore le dossier", Action.CLOSE_CONFIRMED: "Oui, clore le dossier {id}",
         Action.PLAN_APPROVE: "Accepter l'échéancier", Action.PLAN_REJECT: "Refuser l'échéancier",
+        Action.PLAN_COUNTER: "Contre-proposer",
         Action.REVIEWED: "Marquer comme vu", "reviewed_one": "Vu : #{id}",
     },
     Language.EN: {
@@ -52,6 +54,7 @@ _LABELS: dict[Language, dict[str, str]] = {
         "postpone": "Postpone (pause)", Action.PAUSE: "Pause", Action.RESUME: "Resume",
         Action.CLOSE: "Close the case", Action.CLOSE_CONFIRMED: "Yes, close case {id}",
         Action.PLAN_APPROVE: "Approve the plan", Action.PLAN_REJECT: "Reject the plan",
+        Action.PLAN_COUNTER: "Counter-propose",
         Action.REVIEWED: "Mark as reviewed", "reviewed_one": "Reviewed: #{id}",
     },
 }
@@ -94,7 +97,8 @@ def alert_buttons(purpose: str, case_id: int | None, related_id: int | None, *,
         return label(language, key or action), data(action, target)
 
     if kind is AlertKind.PLAN_REQUEST and related_id is not None:  # a plan chosen outside the bounds
-        rows = [[button(Action.PLAN_APPROVE, related_id), button(Action.PLAN_REJECT, related_id)]]
+        rows = [[button(Action.PLAN_APPROVE, related_id), button(Action.PLAN_REJECT, related_id)],
+                [button(Action.PLAN_COUNTER, related_id)]]
         return rows + ([[button(Action.CASE, case_id)]] if case_id is not None else [])
     if kind in _ABOUT_A_REPLY or kind is AlertKind.PLAN_REQUEST:  # the latter: asked in words, no plan yet
         row = [button(Action.CASE, case_id)] if case_id is not None else []

@@ -30,12 +30,13 @@ from dialogs.formatting import format_date, format_money
 from dialogs.legal import ClaimError
 from dialogs.money import AmountError, from_cents, parse_amount, to_cents
 from dialogs.parties import Channel, Language
-from dialogs.plans import PlanOption, ScheduledPayment, render_plan_confirmed
+from dialogs.plans import PlanOption, ScheduledPayment, plan_from_request, render_plan_confirmed
 from dialogs.rates import UnknownRate
 from dialogs.reminders import payment_reference
 from dialogs.states import CaseState, TransitionError
+from dialogs.understanding import understand_text
 from scheduler.notices import NoticeDesk, NoticeRefused
-from scheduler.plans import PlanDesk
+from scheduler.plans import PlanDesk, PlanRefused
 from storage import outbox
 from storage.case_changes import record
 from storage.case_files import load_case_files
@@ -206,6 +207,36 @@ class OwnerDesk:
                 return self._decide_plan(target, approve=pressed.action is Action.PLAN_APPROVE)
             case Action.REVIEWED:
                 return self._reviewed(target)
+            case Action.PLAN_COUNTER:
+                return Answer(self.say("counter_how", plan=target))
+
+    def counter(self, args: Sequence[str]) -> Answer:
+        """`/counter PLAN schedule`: the owner's own schedule, offered to the debtor instead of theirs."""
+        if len(args) < 2 or not args[0].isdigit():
+            return Answer(self.say("counter_how", plan="N"))
+        plan_id, said, now = int(args[0]), " ".join(args[1:]), self.clock()
+        with transaction(self.engine) as session:
+            plan = session.get(PaymentPlan, plan_id)
+            if plan is None:
+                return Answer(self.say("plan_unknown", plan=plan_id))
+            if plan.status is not PlanStatus.PROPOSED:
+                return Answer(self.say("plan_decided", plan=plan_id, status=plan.status))
+            case = session.get(Case, plan.case_id)
+            assert case is not None
+            [file] = load_case_files(session, [case.id or 0])
+            balance = self.plan_desk.composer.statement(file, self._today(now)).total
+            requested = understand_text(said, sent_at=now).installments
+            option = plan_from_request(requested, balance=balance, today=self._today(now),
+                                       bounds=self.plan_desk.bounds) if requested else None
+            if option is not None:
+                option = _balanced(option, balance)
+            if option is None:
+                return Answer(self.say("counter_unread"))
+            try:
+                self.plan_desk.counter(session, plan, option, now=now)
+            except PlanRefused as exc:
+                return Answer(self.say("plan_decided", plan=plan_id, status=exc))
+        return Answer(self.say("countered", plan=plan_id, count=option.count))
 
     def _approve_notice(self, case_id: int) -> Answer:
         now = self.clock()
@@ -358,3 +389,13 @@ class OwnerDesk:
 
     def _state(self, state: CaseState) -> str:
         return owner_texts.state_name(state, self.language)
+
+
+def _balanced(option: PlanOption, balance: Decimal) -> PlanOption | None:
+    """The owner's schedule made to settle exactly the balance: the last installment takes the rest
+    ("3 x 500 €" on 1,450.00 is 500, 500, 450); None when the first ones already exceed it."""
+    *first, last = option.installments
+    rest = balance - sum((p.amount for p in first), Decimal("0.00"))
+    if rest <= 0:
+        return None
+    return PlanOption((*first, ScheduledPayment(last.due_on, rest)))

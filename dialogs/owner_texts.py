@@ -12,7 +12,7 @@ from dialogs.states import CaseState
 _TEXTS: dict[Language, dict[str, str]] = {
     Language.FR: {
         "help": "Commandes : /cases (dossiers ouverts), /case N (un dossier), /pause N, /resume N, "
-                "/paid FACTURE [montant], /review (réponses à examiner).",
+                "/paid FACTURE [montant], /review (réponses à examiner), /counter PLAN échéancier.",
         "cases_none": "Aucun dossier ouvert.",
         "cases_head": "Dossiers ouverts ({count}) :",
         "cases_line": "#{id} {ref} {name} — {balance} — {state}",
@@ -58,6 +58,12 @@ _TEXTS: dict[Language, dict[str, str]] = {
         "closed": "Dossier #{id} clos.",
         "plan_unknown": "Aucun échéancier #{plan}.",
         "plan_decided": "L'échéancier #{plan} n'attend plus de décision ({status}).",
+        "counter_how": "Pour contre-proposer, envoyez /counter {plan} suivi de votre échéancier, par exemple : "
+                       "/counter {plan} 400 € le 15/12, 400 € le 15/01 et le solde le 15/02",
+        "counter_unread": "Échéancier non compris : indiquez des dates et/ou des montants, par exemple "
+                          "« 3 x 400 € à partir du 15/12 ».",
+        "countered": "Échéancier #{plan} remplacé par votre proposition ({count} versements) : elle part au débiteur, "
+                     "qui l'accepte en répondant « 1 ».",
         "plan_approved": "Échéancier #{plan} accepté : le dossier #{id} suit cet échéancier.",
         "plan_confirmed": "Le débiteur en reçoit la confirmation par e-mail.",
         "plan_rejected": "Échéancier #{plan} refusé : les relances du dossier #{id} reprennent. Le débiteur n'en "
@@ -67,7 +73,7 @@ _TEXTS: dict[Language, dict[str, str]] = {
     },
     Language.EN: {
         "help": "Commands: /cases (open cases), /case N (one case), /pause N, /resume N, "
-                "/paid INVOICE [amount], /review (replies to review).",
+                "/paid INVOICE [amount], /review (replies to review), /counter PLAN schedule.",
         "cases_none": "No open case.",
         "cases_head": "Open cases ({count}):",
         "cases_line": "#{id} {ref} {name} — {balance} — {state}",
@@ -112,6 +118,11 @@ _TEXTS: dict[Language, dict[str, str]] = {
         "closed": "Case #{id} closed.",
         "plan_unknown": "No payment plan #{plan}.",
         "plan_decided": "Payment plan #{plan} no longer waits for a decision ({status}).",
+        "counter_how": "To counter-propose, send /counter {plan} followed by your schedule, for example: "
+                       "/counter {plan} €400 on 15/12, €400 on 15/01 and the rest on 15/02",
+        "counter_unread": "Schedule not understood: give dates and/or amounts, for example \"3 x €400 from 15/12\".",
+        "countered": "Payment plan #{plan} replaced by your proposal ({count} installments): it goes to the debtor, "
+                     "who accepts it by replying \"1\".",
         "plan_approved": "Payment plan #{plan} approved: case #{id} follows it.",
         "plan_confirmed": "The debtor gets the confirmation by email.",
         "plan_rejected": "Payment plan #{plan} rejected: reminders of case #{id} resume. The debtor is not told; "

@@ -5,6 +5,7 @@ accepted at once (inside the bounds) or handed to the owner (outside them) — o
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
@@ -39,16 +40,19 @@ class PlanDesk:
     claim_grace_days: int
 
     def offer(self, session: Session, case: Case, *, channel: str, now: datetime,
-              answering: Message | None = None) -> PlanOffer:
-        """Propose schedules within the bounds; by email the numbered options go to the debtor's address
-        on file (threaded under `answering`). The caller commits."""
+              answering: Message | None = None, options: Sequence[PlanOption] | None = None,
+              from_owner: bool = False) -> PlanOffer:
+        """Propose schedules (`options`, by default those the bounds allow); by email the numbered
+        options go to the debtor's address on file (threaded under `answering`). The caller commits."""
         debtor = _debtor(session, case)
         statement = self._statement(session, case, now)
-        options = propose_plans(statement.total, today=self._today(now), bounds=self.bounds)
+        if options is None:
+            options = propose_plans(statement.total, today=self._today(now), bounds=self.bounds)
         if not options:
             raise PlanRefused(f"no plan fits the bounds for a balance of {statement.total} {statement.currency}")
         offer = PlanOffer(case_id=case.id or 0, channel=channel, options=[{"installments": o.as_json()}
-                                                                          for o in options], offered_at=now)
+                                                                          for o in options], offered_at=now,
+                          from_owner=from_owner)
         session.add(offer)
         session.flush()
         if channel == Channel.EMAIL and debtor.email and not debtor.email_invalid:
@@ -64,6 +68,17 @@ class PlanDesk:
                data={"offer": offer.id, "channel": channel, "options": offer.options})
         return offer
 
+    def counter(self, session: Session, plan: PaymentPlan, option: PlanOption, *, now: datetime) -> PlanOffer:
+        """The owner answers a plan that waited for them with a schedule of their own: the debtor's is
+        set aside and the owner's offered by email, taken like any option once chosen (the owner's
+        word stands for the bounds)."""
+        case = session.get(Case, plan.case_id)
+        assert case is not None
+        plan.status, plan.ended_at = PlanStatus.REJECTED, now
+        record(session, case, "plan_countered", now=now, actor="owner",
+               data={"plan": plan.id, "installments": option.as_json()})
+        return self.offer(session, case, channel=Channel.EMAIL, now=now, options=[option], from_owner=True)
+
     def open_offer(self, session: Session, case: Case, channel: str) -> PlanOffer | None:
         return session.exec(select(PlanOffer).where(PlanOffer.case_id == case.id, PlanOffer.channel == channel,
                                                     col(PlanOffer.closed_at).is_(None))
@@ -76,17 +91,19 @@ class PlanDesk:
         case = session.get(Case, offer.case_id)
         assert case is not None
         plan = self.take(session, case, PlanOption.from_json(offer.options[index]["installments"]),
-                         source=source, now=now)
+                         source=source, now=now, agreed=offer.from_owner)
         offer.closed_at, offer.plan_id = now, plan.id
         return plan
 
-    def take(self, session: Session, case: Case, option: PlanOption, *, source: str, now: datetime) -> PaymentPlan:
-        """A schedule the debtor wants: accepted at once inside the bounds (confirmed in writing), else the
-        owner decides while reminders wait."""
+    def take(self, session: Session, case: Case, option: PlanOption, *, source: str, now: datetime,
+             agreed: bool = False) -> PaymentPlan:
+        """A schedule the debtor wants: accepted at once inside the bounds, or when the owner proposed it
+        (`agreed`), and confirmed in writing; else the owner decides while reminders wait."""
         if CaseState.IN_PLAN not in ALLOWED[case.state]:
             raise PlanRefused(f"the case is {case.state}")
         statement = self._statement(session, case, now)
-        reasons = check_plan(option, balance=statement.total, today=self._today(now), bounds=self.bounds)
+        reasons = () if agreed else check_plan(option, balance=statement.total, today=self._today(now),
+                                                 bounds=self.bounds)
         plan = PaymentPlan(case_id=case.id or 0, status=PlanStatus.PROPOSED if reasons else PlanStatus.ACTIVE,
                            total=option.total, source=source, within_bounds=not reasons, created_at=now,
                            accepted_at=None if reasons else now)
@@ -138,3 +155,4 @@ def _debtor(session: Session, case: Case) -> Debtor:
     debtor = session.get(Debtor, case.debtor_id)
     assert debtor is not None
     return debtor
+

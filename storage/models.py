@@ -281,6 +281,8 @@ class PlanOffer(SQLModel, table=True):
     # [{"installments": [{"date": "2026-12-15", "amount": "400.00"}, …]}, …] in the order shown
     options: list[dict[str, Any]] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     message_id: int | None = Field(default=None, foreign_key="message.id")  # the email that carried it
+    # The owner's own counter-proposal: accepted when chosen, whatever the bounds.
+    from_owner: bool = False
     offered_at: datetime = _utc()
     closed_at: datetime | None = _utc(default=None)
     plan_id: int | None = Field(default=None, foreign_key="paymentplan.id")  # the one chosen

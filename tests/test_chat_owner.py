@@ -8,6 +8,8 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
+from email.message import EmailMessage
+from email.utils import format_datetime
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -36,6 +38,7 @@ from scheduler.digest import DIGEST, digest, queue_digest
 from storage.case_changes import record
 from storage.chat_links import issue_token
 from storage.engine import transaction
+from storage.inbound_mail import store
 from storage.invoice_import import import_invoices
 from storage.models import (
     Case,
@@ -455,7 +458,7 @@ async def test_approving_a_plan_that_waited_starts_it_and_confirms_it_to_the_deb
         bot: Bot, api: FakeBotApi, service: Service, engine: Engine) -> None:
     plan_id, row = request_plan(service, engine)
     await alert(api, row.body or "", buttons_for(row, Language.FR))
-    assert bot.buttons(OWNER) == ["Accepter l'échéancier", "Refuser l'échéancier", "Voir le dossier"]
+    assert bot.buttons(OWNER) == ["Accepter l'échéancier", "Refuser l'échéancier", "Contre-proposer", "Voir le dossier"]
     shown = await bot.tap(OWNER, "Accepter l'échéancier")
     a = case_of(engine, "C-A")
     assert shown.endswith(f"Échéancier #{plan_id} accepté : le dossier #{a.id} suit cet échéancier. "
@@ -515,7 +518,7 @@ async def test_the_debtors_buttons_still_work_beside_the_owners(bot: Bot, engine
     ("alert:dispute", 7, 31, [["o:case:7", "o:reviewed:31"]]),
     ("alert:payment_claimed", 7, 31, [["o:case:7", "o:reviewed:31"]]),
     ("alert:reply_review", None, 31, [["o:reviewed:31"]]),
-    ("alert:plan_request", 7, 5, [["o:plan_approve:5", "o:plan_reject:5"], ["o:case:7"]]),
+    ("alert:plan_request", 7, 5, [["o:plan_approve:5", "o:plan_reject:5"], ["o:plan_counter:5"], ["o:case:7"]]),
     ("alert:plan_request", 7, None, [["o:case:7"]]),  # asked for in words: no plan to approve yet
     ("alert:plan_broken", 7, 5, [["o:case:7", "o:pause:7"]]),
     ("alert:bounced", 7, 31, [["o:case:7", "o:pause:7"]]),
@@ -636,3 +639,28 @@ async def test_the_service_tick_queues_the_digest(service: Service, engine: Engi
     with Session(engine) as session:
         [row] = session.exec(select(Message).where(Message.purpose == DIGEST)).all()
     assert row.recipient == "patron@durand.example" and "Relances envoyées : 3" in (row.body or "")
+
+
+async def test_the_owner_counter_proposes_and_the_debtor_accepts_by_email(
+        bot: Bot, api: FakeBotApi, service: Service, engine: Engine) -> None:
+    plan_id, row = request_plan(service, engine)
+    await alert(api, row.body or "", buttons_for(row, Language.FR))
+    assert f"/counter {plan_id}" in await bot.tap(OWNER, "Contre-proposer")
+    answer = await bot.say(OWNER, f"/counter {plan_id} 3 x 500 € à partir du 20/11")
+    assert answer == (f"Échéancier #{plan_id} remplacé par votre proposition (3 versements) : elle part au "
+                      "débiteur, qui l'accepte en répondant « 1 ».")
+    with Session(engine) as session:
+        assert session.get(PaymentPlan, plan_id).status is PlanStatus.REJECTED  # type: ignore[union-attr]
+        offer = session.exec(select(Message).where(col(Message.purpose).startswith("answer:plan_offer:"))).one()
+    assert offer.recipient == "compta@martin.example" and "Option 1" in (offer.body or "")
+
+    choice = EmailMessage()
+    choice["From"], choice["To"], choice["Subject"] = "compta@martin.example", "compta@durand.example", "Re: plan"
+    choice["Date"] = format_datetime(NOW)
+    choice.set_content("Bonjour, c'est d'accord pour l'option 1.\n")
+    stored = store(engine, mailbox="INBOX", uidvalidity=1, uid=1, raw=choice.as_bytes(), now=NOW)
+    service.replies(lambda: NOW).process(stored.row_id, NOW)
+    with Session(engine) as session:
+        [taken] = session.exec(select(PaymentPlan).where(PaymentPlan.id != plan_id)).all()
+    assert taken.status is PlanStatus.ACTIVE and taken.total == Decimal("1450.00")  # the owner's word: no bounds
+    assert case_of(engine, "C-A").state is CaseState.IN_PLAN

@@ -51,6 +51,7 @@ def upgrade() -> None:
     sa.Column('channel', sa.String(length=20), nullable=False),
     sa.Column('options', sa.JSON(), nullable=False),
     sa.Column('message_id', sa.Integer(), nullable=True),
+    sa.Column('from_owner', sa.Boolean(), nullable=False),
     sa.Column('offered_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('closed_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('plan_id', sa.Integer(), nullable=True),
