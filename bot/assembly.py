@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 
 from jinja2 import TemplateNotFound, TemplateSyntaxError
+from sqlmodel import Session
 
 from bot.config import Config, LoadedConfig, Problem, StepConfig
 from dialogs.escalation import Ladder, LadderStep, StepAction
@@ -18,8 +20,10 @@ from dialogs.templating import template_environment
 from scheduler.alerts import Owner
 from scheduler.calendar import WEEKDAYS, BusinessCalendar
 from scheduler.compose import Composer
+from scheduler.claims import claim_preview
 from scheduler.plan_follow import PlanFollowing
 from scheduler.sweep import DEFAULT_LADDER, SweepPolicy, reachable_channels
+from storage.models import Case
 
 
 def ladder(name: str, steps: list[StepConfig]) -> Ladder:
@@ -49,7 +53,7 @@ def sweep_policy(config: Config, composer: Composer | None = None, terms: LegalT
         min_balance=config.sending.min_balance,
         promise_grace_days=config.policy.promise_grace_days,
         max_broken_promises=config.legal.max_broken_promises,
-        plans=None if composer is None else plan_following(config, composer),
+        plans=None if composer is None else plan_following(config, composer, terms),
         chat_bot=config.telegram.bot_username if config.telegram and config.telegram.token else "",
         chat_link_days=config.telegram.link_days if config.telegram else 30,
         legal_terms=terms,
@@ -65,10 +69,15 @@ def plan_bounds(config: Config) -> PlanBounds:
                       weekdays=frozenset(WEEKDAYS.index(day) for day in plans.weekdays))
 
 
-def plan_following(config: Config, composer: Composer) -> PlanFollowing:
+def plan_following(config: Config, composer: Composer, terms: LegalTerms | None = None) -> PlanFollowing:
+    language = config.owner.language
+
+    def preview(session: Session, case: Case, today: date) -> str:
+        return "" if terms is None else claim_preview(session, case, terms=terms, today=today, language=language)
+
     return PlanFollowing(calendar=calendar(config), owner=owner(config), grace_days=config.plans.grace_days,
                          on_broken=config.plans.on_broken, env=composer.env, creditor=composer.creditor,
-                         reachable=reachable_channels)
+                         reachable=reachable_channels, preview=preview)
 
 
 def owner(config: Config) -> Owner:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 
 from jinja2 import Environment
@@ -35,6 +35,8 @@ class PlanFollowing:
     env: Environment
     creditor: Creditor
     reachable: Callable[[Debtor], tuple[Channel, ...]]
+    # What a formal notice would claim, for the alert when a broken plan leads to one.
+    preview: Callable[[Session, Case, date], str] = lambda session, case, today: ""
 
     def follow(self, session: Session, case: Case, debtor: Debtor, now: datetime, events: EventBuffer) -> None:
         """Act on the case's active plan as of `now` and set the case's next look."""
@@ -103,7 +105,12 @@ class PlanFollowing:
                to_state=CaseState.NOTICE_PENDING if notice else CaseState.ACTIVE,
                data={"plan": plan.id, "installment": broken.seq, "due_on": broken.due_on, "owed": broken.owed},
                into=events)
-        queue_alert(session, self.owner, Alert(AlertKind.PLAN_BROKEN, case.id, f"{debtor.ref} {debtor.name}",
+        who = f"{debtor.ref} {debtor.name}"
+        queue_alert(session, self.owner, Alert(AlertKind.PLAN_BROKEN, case.id, who,
                                                f"{broken.due_on.isoformat()}: {broken.owed} "),
                     now, once_per=f"plan:{plan.id}")
+        if notice:  # the owner decides on the notice with its own alert and buttons
+            today = now.astimezone(self.calendar.tz).date()
+            queue_alert(session, self.owner, Alert(AlertKind.FORMAL_NOTICE, case.id, who,
+                                                   f"plan broken. {self.preview(session, case, today)}".strip()), now)
         case.next_action_at = None if notice else now  # back on the ladder: the sweep decides again

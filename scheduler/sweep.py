@@ -297,8 +297,9 @@ def _promise_lapsed(session: Session, file: CaseFile, until: date, now: datetime
            to_state=CaseState.NOTICE_PENDING if escalate else CaseState.ACTIVE,
            data={"promised_until": until, "broken_promises": broken}, into=events)
     if escalate:
+        preview = _preview(session, file.case, policy, now.astimezone(policy.calendar.tz).date())
         queue_alert(session, policy.owner, Alert(AlertKind.FORMAL_NOTICE, file.case.id, _who(file.debtor),
-                                                 f"{broken} promises broken"), now)
+                                                 f"{broken} promises broken. {preview}".strip()), now)
     else:
         queue_alert(session, policy.owner, Alert(AlertKind.PROMISE_BROKEN, file.case.id, _who(file.debtor),
                                                  until.isoformat()), now, once_per=f"promise:{broken}")

@@ -903,3 +903,19 @@ async def test_an_emailed_reminder_carries_a_single_use_link_to_start_the_chat(
         linked = redeem(session, token, chat_id=4242, now=paris("2026-11-30 12:00"))
         assert linked is not None and linked.ref == "S" and linked.telegram_chat_id == 4242
         assert redeem(session, token, chat_id=777, now=paris("2026-11-30 12:01")) is None  # single use
+
+
+async def test_a_broken_plan_can_lead_straight_to_a_formal_notice(
+        engine: Engine, tmp_path: Path, config_path: Path, loaded: LoadedConfig,  # noqa: F811
+        smtp_server: RecordingServer) -> None:  # noqa: F811
+    config_path.write_text(config_path.read_text() + '\n[plans]\non_broken = "formal_notice"\n', encoding="utf-8")
+    service = build(load(config_path), engine, email=smtp_channel(smtp_server))
+    import_at(engine, tmp_path, IMPORTED, ONE_INVOICE)
+    plan(engine, "S", now="2026-11-26 10:00")
+    await run(service, "2026-11-26 12:00", "2026-12-27 12:00", every=3 * HOUR)
+
+    assert case_of(engine, "S").state is CaseState.NOTICE_PENDING
+    subjects = [m["Subject"] for m in owner_mail(smtp_server)]
+    assert any("échéancier non respecté" in s for s in subjects)
+    [notice_alert] = [m for m in owner_mail(smtp_server) if "mise en demeure à décider" in m["Subject"]]
+    assert "plan broken" in text_of(notice_alert) and "2026 H2" in text_of(notice_alert)
