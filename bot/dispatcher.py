@@ -9,6 +9,7 @@ What follows a delivery (SENT, its Event, the case's last contact) is written pe
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Callable, Sequence
 from contextlib import AsyncExitStack
 from dataclasses import dataclass, field
@@ -38,6 +39,7 @@ from storage.models import Case, Debtor, Message, MessageStatus
 
 log = logging.getLogger("bot.dispatch")
 MAX_ATTEMPTS = 8
+_CHAT_LINK = re.compile(r"https://t\.me/\w+\?start=[A-Za-z0-9_-]+")
 BATCH = 200
 
 
@@ -268,7 +270,10 @@ class Dispatcher:
         if statement.total == message.stated_total:
             return
         step = ladder_step(self.policy, file.debtor, message.purpose)
-        rendered = self.composer.reminder(file, step, statement.as_of, statement)
+        # The chat link the sweep gave it stays valid: the restated text keeps it.
+        link = _CHAT_LINK.search(message.body or "")
+        rendered = self.composer.reminder(file, step, statement.as_of, statement,
+                                          chat_link=link.group(0) if link else None)
         before = message.stated_total
         message.subject = rendered.subject
         message.body = outbox.body_for(message.channel, rendered.subject, rendered.text)

@@ -919,3 +919,20 @@ async def test_a_broken_plan_can_lead_straight_to_a_formal_notice(
     assert any("échéancier non respecté" in s for s in subjects)
     [notice_alert] = [m for m in owner_mail(smtp_server) if "mise en demeure à décider" in m["Subject"]]
     assert "plan broken" in text_of(notice_alert) and "2026 H2" in text_of(notice_alert)
+
+
+async def test_a_restated_reminder_keeps_its_chat_link(
+        engine: Engine, tmp_path: Path, config_path: Path, loaded: LoadedConfig,  # noqa: F811
+        smtp_server: RecordingServer) -> None:  # noqa: F811
+    config_path.write_text(config_path.read_text() + '\n[telegram]\ntoken = "123:abc"\nbot_username = "durand_bot"\n',
+                           encoding="utf-8")
+    service = build(load(config_path), engine, email=smtp_channel(smtp_server))
+    import_at(engine, tmp_path, IMPORTED, ONE_INVOICE, invoice("F-101", "S", "2026-12-02", "300.00"))
+    sweep(engine, service.dispatcher.policy, service.dispatcher.composer, now=paris(COURTESY))
+    [queued] = re.findall(r"https://t\.me/durand_bot\?start=[\w-]+", outbox(engine)[0].body or "")
+    set_invoice(engine, "F-101", disputed=True)
+
+    await service.dispatcher.dispatch(paris(COURTESY))
+
+    [restated] = debtor_mail(smtp_server, "S")
+    assert "F-101" not in text_of(restated) and queued in text_of(restated)
