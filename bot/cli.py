@@ -19,7 +19,7 @@ from rich.console import Console
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from bot import assembly, demo, views
+from bot import assembly, demo, demo_view, views
 from bot import config as config_mod
 from bot.case_export import ExportRefused, export_case
 from bot.config import ConfigError, LoadedConfig
@@ -541,31 +541,17 @@ def run_command(ctx: typer.Context, config: ConfigOption = None) -> None:
 @app.command("demo")
 def demo_command(
     as_json: JsonOption = False,
-    keep: Annotated[Optional[Path], typer.Option("--keep", help="Keep the database and config in this folder.",
+    keep: Annotated[Optional[Path], typer.Option("--keep", help="Keep the database, mails, PDFs and config here.",
                                                  file_okay=False)] = None,
+    days: Annotated[int, typer.Option("--days", min=1, help="Simulated days.")] = demo.DEFAULT_DAYS,
+    seed: Annotated[int, typer.Option("--seed", help="Moves the debtors' answers by a few minutes.")] = 0,
 ) -> None:
-    """Import the shipped sample data into a fresh database and show the cases and the report."""
+    """The whole recovery loop on the shipped sample data over simulated days: reminders, replies, plans, notices."""
     try:
-        with demo.demo_folder(keep) as folder:
-            result = demo.run(folder)
+        demo_view.run_and_show(out, as_json=as_json, keep=keep, days=days, seed=seed)
     except FileExistsError as exc:
         err.print(str(exc), markup=False, highlight=False)
         raise typer.Exit(EXIT_USAGE) from None
-    company = result.loaded.config.company
-    if as_json:
-        payload = {**demo.summary(result), "cases": [views.case_summary_json(c, company.tz) for c in result.cases],
-                   "report": views.report_json(result.report)}
-        out.print_json(json.dumps(payload))
-        return
-    where = f"kept in {result.folder}" if keep else "in a temporary folder, removed afterwards"
-    out.print(f"relance demo — {company.name}, as of {demo.DEMO_DAY.date():%d/%m/%Y}; database {where}",
-              markup=False, highlight=False)
-    out.print(invoices_summary(result.invoices), markup=False, highlight=False)
-    out.print(payments_summary(result.payments), markup=False, highlight=False)
-    views.show_cases(out, result.cases, as_json=False, language=company.language, tz=company.tz)
-    views.show_report(out, result.report, as_json=False, language=company.language)
-    if keep:
-        out.print(f"try: relance --config {result.loaded.path} case C001", markup=False, highlight=False)
 
 
 def main() -> None:

@@ -14,7 +14,7 @@ from sqlmodel import Session, col, select
 
 from dialogs.states import CaseState
 from storage.case_changes import record
-from storage.models import Case, Invoice
+from storage.models import Case, Installment, Invoice, PaymentPlan, PlanStatus
 from storage.types import Money
 
 T = TypeVar("T")
@@ -111,4 +111,15 @@ def close_settled(session: Session, cases: Iterable[Case], *, now: datetime, act
             record(session, case, "settled", now=now, actor=actor, to_state=CaseState.CLOSED,
                    data={**source, "balance": balances[case_id]})
             closed.append(case)
+    _complete_plans(session, [case.id for case in closed], now)
     return closed
+
+
+def _complete_plans(session: Session, case_ids: list[int | None], now: datetime) -> None:
+    """A settled case's running plan is done: every installment counts as paid."""
+    for part in chunks([i for i in case_ids if i is not None]):
+        for plan in session.exec(select(PaymentPlan).where(col(PaymentPlan.case_id).in_(part),
+                                                           PaymentPlan.status == PlanStatus.ACTIVE)):
+            plan.status, plan.ended_at = PlanStatus.COMPLETED, now
+            for installment in session.exec(select(Installment).where(Installment.plan_id == plan.id)):
+                installment.paid = installment.amount

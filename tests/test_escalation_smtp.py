@@ -936,3 +936,15 @@ async def test_a_restated_reminder_keeps_its_chat_link(
 
     [restated] = debtor_mail(smtp_server, "S")
     assert "F-101" not in text_of(restated) and queued in text_of(restated)
+
+
+async def test_settling_the_case_completes_its_plan(engine: Engine, tmp_path: Path, service: Service,
+                                                   smtp_server: RecordingServer) -> None:  # noqa: F811
+    import_at(engine, tmp_path, IMPORTED, ONE_INVOICE)
+    plan(engine, "S", now="2026-11-26 10:00")
+    pay_at(engine, tmp_path, "2026-12-10 12:00", ("F-100", "2026-12-10", "1450.00"))  # all at once, early
+    assert case_of(engine, "S").state is CaseState.CLOSED
+    with Session(engine) as session:
+        done = session.exec(select(PaymentPlan)).one()
+        paid = [i.paid for i in session.exec(select(Installment))]
+    assert done.status is PlanStatus.COMPLETED and paid == [Decimal("725.00"), Decimal("725.00")]
