@@ -53,7 +53,11 @@ class PlanFollowing:
             row.paid = got
         decision = follow(dues, paid, today=today, grace_days=self.grace_days, reminded=self._reminded(session, plan))
         if isinstance(decision, PlanReminder):
-            self._remind(session, case, debtor, plan, decision, now, events)
+            # A "due soon" that could only leave after its date (a weekend, a holiday) is left to the
+            # "late" one: the debtor hears once, not twice in two days.
+            leaves = self.calendar.next_opening(now).astimezone(self.calendar.tz).date()
+            if not (decision.kind == "due" and leaves > decision.due_on):
+                self._remind(session, case, debtor, plan, decision, now, events)
             decision = follow(dues, paid, today=today, grace_days=self.grace_days,
                               reminded=self._reminded(session, plan) | {(decision.seq, decision.kind)})
         if isinstance(decision, PlanBroken):
