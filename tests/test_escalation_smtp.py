@@ -948,3 +948,13 @@ async def test_settling_the_case_completes_its_plan(engine: Engine, tmp_path: Pa
         done = session.exec(select(PaymentPlan)).one()
         paid = [i.paid for i in session.exec(select(Installment))]
     assert done.status is PlanStatus.COMPLETED and paid == [Decimal("725.00"), Decimal("725.00")]
+
+
+async def test_an_installment_reminder_that_could_only_leave_after_the_date_gives_way_to_the_late_one(
+        engine: Engine, tmp_path: Path, service: Service, smtp_server: RecordingServer) -> None:  # noqa: F811
+    import_at(engine, tmp_path, IMPORTED, ONE_INVOICE)
+    plan(engine, "S", now="2026-11-26 10:00")  # 725.00 due Sunday 20 December
+    await run(service, "2026-12-19 10:00", "2026-12-22 00:00", every=3 * HOUR)  # the service was off until Saturday
+
+    assert [(wall(m), "en retard" in m["Subject"]) for m in debtor_mail(smtp_server, "S")] == [
+        ("2026-12-21 10:00", True)]  # the first tick in the window
