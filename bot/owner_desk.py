@@ -14,7 +14,7 @@ from decimal import Decimal
 from enum import StrEnum
 
 from sqlalchemy.engine import Engine
-from sqlmodel import Session, col, select
+from sqlmodel import Session, select
 
 from bot.owner_buttons import (
     Action,
@@ -30,19 +30,16 @@ from dialogs.formatting import format_date, format_money
 from dialogs.legal import ClaimError
 from dialogs.money import AmountError, from_cents, parse_amount, to_cents
 from dialogs.parties import Channel, Language
-from dialogs.plans import PlanOption, ScheduledPayment, plan_from_request, render_plan_confirmed
+from dialogs.plans import PlanOption, ScheduledPayment, plan_from_request
 from dialogs.rates import UnknownRate
-from dialogs.reminders import payment_reference
 from dialogs.states import CaseState, TransitionError
 from dialogs.understanding import understand_text
 from scheduler.notices import NoticeDesk, NoticeRefused
 from scheduler.plans import PlanDesk, PlanRefused
-from storage import outbox
 from storage.case_changes import record
-from storage.case_files import load_case_files
 from storage.engine import transaction
 from storage.manual_payments import NothingOwed, UnknownInvoice, record_payment
-from storage.models import Case, Debtor, Installment, Invoice, PaymentPlan, PlanStatus
+from storage.models import Case, Debtor, Invoice, PaymentPlan, PlanStatus
 from storage.owner_actions import pause, resume
 from storage.owner_review import mark_reviewed, waiting_replies
 from storage.queries import case_detail, case_summaries, find_case
@@ -216,15 +213,11 @@ class OwnerDesk:
             return Answer(self.say("counter_how", plan="N"))
         plan_id, said, now = int(args[0]), " ".join(args[1:]), self.clock()
         with transaction(self.engine) as session:
-            plan = session.get(PaymentPlan, plan_id)
-            if plan is None:
-                return Answer(self.say("plan_unknown", plan=plan_id))
-            if plan.status is not PlanStatus.PROPOSED:
-                return Answer(self.say("plan_decided", plan=plan_id, status=plan.status))
-            case = session.get(Case, plan.case_id)
-            assert case is not None
-            [file] = load_case_files(session, [case.id or 0])
-            balance = self.plan_desk.composer.statement(file, self._today(now)).total
+            waiting = self._waiting_plan(session, plan_id)
+            if isinstance(waiting, Answer):
+                return waiting
+            plan, case = waiting
+            balance = self.plan_desk.statement(session, case, now).total
             requested = understand_text(said, sent_at=now).installments
             option = plan_from_request(requested, balance=balance, today=self._today(now),
                                        bounds=self.plan_desk.bounds) if requested else None
@@ -288,13 +281,10 @@ class OwnerDesk:
         chosen it within them (confirmed in writing); rejected, reminders resume."""
         now = self.clock()
         with transaction(self.engine) as session:
-            plan = session.get(PaymentPlan, plan_id)
-            if plan is None:
-                return Answer(self.say("plan_unknown", plan=plan_id))
-            if plan.status is not PlanStatus.PROPOSED:
-                return Answer(self.say("plan_decided", plan=plan_id, status=plan.status))
-            case = session.get(Case, plan.case_id)
-            assert case is not None
+            waiting = self._waiting_plan(session, plan_id)
+            if isinstance(waiting, Answer):
+                return waiting
+            plan, case = waiting
             try:
                 record(session, case, "plan_approved" if approve else "plan_rejected", now=now, actor="owner",
                        to_state=CaseState.IN_PLAN if approve else None, data={"plan": plan_id})
@@ -303,7 +293,7 @@ class OwnerDesk:
             case.next_action_at = now  # the sweep follows the plan, or the ladder again
             if approve:
                 plan.status, plan.accepted_at = PlanStatus.ACTIVE, now
-                confirmed = self._confirm_plan(session, case, plan, now)
+                confirmed = self.plan_desk.confirm(session, case, plan, now)
             else:
                 plan.status, plan.ended_at = PlanStatus.REJECTED, now
         log.info("case=%s plan=%s %s by the owner", case.id, plan_id, "approved" if approve else "rejected")
@@ -312,24 +302,16 @@ class OwnerDesk:
         text = self.say("plan_approved", plan=plan_id, id=case.id)
         return Answer(text + (" " + self.say("plan_confirmed") if confirmed else ""), show=Show.CONCLUDE)
 
-    def _confirm_plan(self, session: Session, case: Case, plan: PaymentPlan, now: datetime) -> bool:
-        """In writing, to the debtor's address on file, under the purpose PlanDesk uses (so never twice)."""
-        debtor = session.get(Debtor, case.debtor_id)
-        if debtor is None or not debtor.email or debtor.email_invalid:
-            return False
-        installments = session.exec(select(Installment).where(Installment.plan_id == plan.id)
-                                    .order_by(col(Installment.seq))).all()
-        option = PlanOption(tuple(ScheduledPayment(i.due_on, i.amount) for i in installments))
-        [file] = load_case_files(session, [case.id or 0])
-        currency = self.plan_desk.composer.statement(file, self._today(now)).currency
-        composer = self.plan_desk.composer
-        rendered = render_plan_confirmed(composer.env, language=debtor.language, option=option, currency=currency,
-                                         creditor=composer.creditor, reference=payment_reference(case.id or 0),
-                                         debtor_name=debtor.name)
-        outbox.queue(session, case_id=case.id, purpose=f"{outbox.ANSWER}plan_accepted:{plan.id}",
-                     channel=Channel.EMAIL, recipient=debtor.email, subject=rendered.subject, body=rendered.text,
-                     now=now)
-        return True
+    def _waiting_plan(self, session: Session, plan_id: int) -> tuple[PaymentPlan, Case] | Answer:
+        """The plan `plan_id` and its case if it waits for the owner's decision, else what to say."""
+        plan = session.get(PaymentPlan, plan_id)
+        if plan is None:
+            return Answer(self.say("plan_unknown", plan=plan_id))
+        if plan.status is not PlanStatus.PROPOSED:
+            return Answer(self.say("plan_decided", plan=plan_id, status=plan.status))
+        case = session.get(Case, plan.case_id)
+        assert case is not None
+        return plan, case
 
     def _reviewed(self, message_id: int) -> Answer:
         with transaction(self.engine) as session:

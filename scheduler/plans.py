@@ -13,7 +13,9 @@ from sqlmodel import Session, col, select
 
 from dialogs.alerts import Alert, AlertKind
 from dialogs.parties import Channel
-from dialogs.plans import PlanBounds, PlanOption, check_plan, propose_plans, render_plan_confirmed, render_plan_options
+from dialogs.plans import (
+    PlanBounds, PlanOption, ScheduledPayment, check_plan, propose_plans, render_plan_confirmed, render_plan_options,
+)
 from dialogs.reminders import payment_reference
 from dialogs.states import ALLOWED, CaseState
 from dialogs.statements import Statement
@@ -45,7 +47,7 @@ class PlanDesk:
         """Propose schedules (`options`, by default those the bounds allow); by email the numbered
         options go to the debtor's address on file (threaded under `answering`). The caller commits."""
         debtor = _debtor(session, case)
-        statement = self._statement(session, case, now)
+        statement = self._owed(session, case, now)
         if options is None:
             options = propose_plans(statement.total, today=self._today(now), bounds=self.bounds)
         if not options:
@@ -101,7 +103,7 @@ class PlanDesk:
         (`agreed`), and confirmed in writing; else the owner decides while reminders wait."""
         if CaseState.IN_PLAN not in ALLOWED[case.state]:
             raise PlanRefused(f"the case is {case.state}")
-        statement = self._statement(session, case, now)
+        statement = self._owed(session, case, now)
         reasons = () if agreed else check_plan(option, balance=statement.total, today=self._today(now),
                                                  bounds=self.bounds)
         plan = PaymentPlan(case_id=case.id or 0, status=PlanStatus.PROPOSED if reasons else PlanStatus.ACTIVE,
@@ -124,25 +126,35 @@ class PlanDesk:
             return plan
         record(session, case, "plan_accepted", now=now, actor="debtor", to_state=CaseState.IN_PLAN, data=data)
         case.next_action_at = now  # the sweep follows the plan from here
-        self._confirm(session, case, debtor, option, statement.currency, plan, now)
+        self.confirm(session, case, plan, now)
         log.info("case=%s plan=%s accepted (%d installments, %s)", case.id, plan.id, option.count, source)
         return plan
 
-    def _confirm(self, session: Session, case: Case, debtor: Debtor, option: PlanOption, currency: str,
-                 plan: PaymentPlan, now: datetime) -> None:
-        """In writing, by email to the debtor's address on file (the chat shows its own confirmation)."""
+    def confirm(self, session: Session, case: Case, plan: PaymentPlan, now: datetime) -> bool:
+        """The accepted `plan` in writing, by email to the debtor's address on file (the chat shows its
+        own confirmation); once per plan whoever accepted it. False when the debtor has no usable email."""
+        debtor = _debtor(session, case)
         if not debtor.email or debtor.email_invalid:
-            return
+            return False
+        installments = session.exec(select(Installment).where(Installment.plan_id == plan.id)
+                                    .order_by(col(Installment.seq)))
+        option = PlanOption(tuple(ScheduledPayment(i.due_on, i.amount) for i in installments))
         rendered = render_plan_confirmed(self.composer.env, language=debtor.language, option=option,
-                                         currency=currency, creditor=self.composer.creditor,
+                                         currency=self.statement(session, case, now).currency,
+                                         creditor=self.composer.creditor,
                                          reference=payment_reference(case.id or 0), debtor_name=debtor.name)
         outbox.queue(session, case_id=case.id, purpose=f"{outbox.ANSWER}plan_accepted:{plan.id}",
                      channel=Channel.EMAIL, recipient=debtor.email, subject=rendered.subject, body=rendered.text,
                      now=now)
+        return True
 
-    def _statement(self, session: Session, case: Case, now: datetime) -> Statement:
+    def statement(self, session: Session, case: Case, now: datetime) -> Statement:
+        """What the case owes as of `now`, in the currency of its oldest owed invoice."""
         [file] = load_case_files(session, [case.id or 0])
-        statement = self.composer.statement(file, self._today(now))
+        return self.composer.statement(file, self._today(now))
+
+    def _owed(self, session: Session, case: Case, now: datetime) -> Statement:
+        statement = self.statement(session, case, now)
         if statement.total <= 0:
             raise PlanRefused("nothing is owed on this case")
         return statement

@@ -25,7 +25,6 @@ from scheduler.plans import PlanDesk, PlanRefused
 from scheduler.sweep import SweepPolicy
 from storage import outbox
 from storage.case_changes import record
-from storage.case_files import load_case_files
 from storage.models import (
     Case, Debtor, Dispute, Invoice, Message, MessageStatus, Promise, PromiseStatus, Reply,
 )
@@ -142,9 +141,8 @@ class ReplyEffects:
         # A bare count ("en trois fois") is answered with options; a schedule with dates or sums is the debtor's own.
         if not any(i.date or i.amount for i in understood.installments):
             return None
-        [file] = load_case_files(session, [case.id or 0])
+        balance = self.plans.statement(session, case, now).total
         today = now.astimezone(self.policy.calendar.tz).date()
-        balance = self.composer.statement(file, today).total
         return plan_from_request(understood.installments, balance=balance, today=today, bounds=self.plans.bounds)
 
     def _wrong_contact(self, session: Session, message: Message, understood: Understanding, match: Match,
