@@ -2,28 +2,24 @@
 
 from __future__ import annotations
 
-from datetime import date
 from pathlib import Path
 
 from jinja2 import TemplateNotFound, TemplateSyntaxError
-from sqlmodel import Session
 
 from bot.config import Config, LoadedConfig, Problem, StepConfig
 from dialogs.escalation import Ladder, LadderStep, StepAction
-from dialogs.parties import Channel, Language
-from dialogs.reminders import Creditor, ReminderStep, Tone
 from dialogs.legal import Jurisdiction, LegalTerms
+from dialogs.parties import Channel, Language
 from dialogs.plans import PlanBounds
 from dialogs.rates import load_rate_table
+from dialogs.reminders import Creditor, ReminderStep, Tone
 from dialogs.reply_decisions import ReplyRules
 from dialogs.templating import template_environment
 from scheduler.alerts import Owner
 from scheduler.calendar import WEEKDAYS, BusinessCalendar
 from scheduler.compose import Composer
-from scheduler.claims import claim_preview
 from scheduler.plan_follow import PlanFollowing
 from scheduler.sweep import DEFAULT_LADDER, SweepPolicy, reachable_channels
-from storage.models import Case
 
 
 def ladder(name: str, steps: list[StepConfig]) -> Ladder:
@@ -70,14 +66,9 @@ def plan_bounds(config: Config) -> PlanBounds:
 
 
 def plan_following(config: Config, composer: Composer, terms: LegalTerms | None = None) -> PlanFollowing:
-    language = config.owner.language
-
-    def preview(session: Session, case: Case, today: date) -> str:
-        return "" if terms is None else claim_preview(session, case, terms=terms, today=today, language=language)
-
     return PlanFollowing(calendar=calendar(config), owner=owner(config), grace_days=config.plans.grace_days,
                          on_broken=config.plans.on_broken, env=composer.env, creditor=composer.creditor,
-                         reachable=reachable_channels, preview=preview)
+                         reachable=reachable_channels, legal_terms=terms)
 
 
 def owner(config: Config) -> Owner:

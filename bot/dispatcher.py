@@ -9,7 +9,6 @@ What follows a delivery (SENT, its Event, the case's last contact) is written pe
 from __future__ import annotations
 
 import logging
-import re
 from collections.abc import Callable, Sequence
 from contextlib import AsyncExitStack
 from dataclasses import dataclass, field
@@ -17,29 +16,34 @@ from datetime import datetime, timedelta
 from email.message import Message as Email
 from typing import Any, Protocol
 
-from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.engine import Engine
+from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session
 
-from bot.delivery_errors import ChannelDown, PermanentFailure, TemporaryFailure, UnknownOutcome
+from bot.delivery_errors import (
+    ChannelDown,
+    PermanentFailure,
+    TemporaryFailure,
+    UnknownOutcome,
+)
 from bot.owner_buttons import buttons_for
 from bot.telegram_channel import Buttons
 from dialogs.alerts import Alert, AlertKind
 from dialogs.parties import Channel
 from dialogs.states import CaseState
-from scheduler.compose import Composer
 from scheduler.alerts import queue_alert
+from scheduler.compose import Composer
 from scheduler.failover import fail_over, ladder_step
 from scheduler.sweep import SweepPolicy, ladder_for, reachable_channels
 from storage import notices, outbox
 from storage.case_changes import EventBuffer, record
 from storage.case_files import CaseStanding, load_case_files, load_standings
+from storage.chat_links import CHAT_LINK
 from storage.finalizing import FinalizingMarks
 from storage.models import Case, Debtor, Message, MessageStatus
 
 log = logging.getLogger("bot.dispatch")
 MAX_ATTEMPTS = 8
-_CHAT_LINK = re.compile(r"https://t\.me/\w+\?start=[A-Za-z0-9_-]+")
 BATCH = 200
 
 
@@ -271,7 +275,7 @@ class Dispatcher:
             return
         step = ladder_step(self.policy, file.debtor, message.purpose)
         # The chat link the sweep gave it stays valid: the restated text keeps it.
-        link = _CHAT_LINK.search(message.body or "")
+        link = CHAT_LINK.search(message.body or "")
         rendered = self.composer.reminder(file, step, statement.as_of, statement,
                                           chat_link=link.group(0) if link else None)
         before = message.stated_total

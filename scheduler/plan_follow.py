@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import datetime
 from decimal import Decimal
 
 from jinja2 import Environment
@@ -14,12 +14,14 @@ from sqlmodel import Session, col, select
 
 from dialogs.acknowledgements import render_plan_installment
 from dialogs.alerts import Alert, AlertKind
+from dialogs.legal import LegalTerms
 from dialogs.parties import Channel
 from dialogs.plan_tracking import Due, PlanBroken, PlanCompleted, PlanReminder, PlanWait, follow, settle
 from dialogs.reminders import Creditor, payment_reference
 from dialogs.states import CaseState
 from scheduler.alerts import Owner, queue_alert
 from scheduler.calendar import BusinessCalendar
+from scheduler.claims import claim_preview
 from storage import outbox
 from storage.case_changes import EventBuffer, record
 from storage.models import Case, Debtor, Installment, Invoice, Message, Payment, PaymentPlan, PlanStatus
@@ -35,8 +37,8 @@ class PlanFollowing:
     env: Environment
     creditor: Creditor
     reachable: Callable[[Debtor], tuple[Channel, ...]]
-    # What a formal notice would claim, for the alert when a broken plan leads to one.
-    preview: Callable[[Session, Case, date], str] = lambda session, case, today: ""
+    # With them, the alert when a broken plan leads to a formal notice previews what it would claim.
+    legal_terms: LegalTerms | None = None
 
     def follow(self, session: Session, case: Case, debtor: Debtor, now: datetime, events: EventBuffer) -> None:
         """Act on the case's active plan as of `now` and set the case's next look."""
@@ -114,7 +116,9 @@ class PlanFollowing:
                                                f"{broken.due_on.isoformat()}: {broken.owed} "),
                     now, once_per=f"plan:{plan.id}")
         if notice:  # the owner decides on the notice with its own alert and buttons
-            today = now.astimezone(self.calendar.tz).date()
+            preview = "" if self.legal_terms is None else claim_preview(
+                session, case, terms=self.legal_terms, today=now.astimezone(self.calendar.tz).date(),
+                language=self.owner.language)
             queue_alert(session, self.owner, Alert(AlertKind.FORMAL_NOTICE, case.id, who,
-                                                   f"plan broken. {self.preview(session, case, today)}".strip()), now)
+                                                   f"plan broken. {preview}".strip()), now)
         case.next_action_at = None if notice else now  # back on the ladder: the sweep decides again

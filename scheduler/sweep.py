@@ -39,7 +39,7 @@ from scheduler.plan_follow import PlanFollowing
 from storage import outbox
 from storage.case_changes import EventBuffer, record
 from storage.case_files import CaseFile, due_case_ids, load_case_files, total_due
-from storage.chat_links import new_token, token_rows
+from storage.chat_links import chat_link, new_token, token_rows
 from storage.models import Case, ChatToken, Debtor, Promise, PromiseStatus
 
 log = logging.getLogger("scheduler.sweep")
@@ -219,7 +219,7 @@ def _chat_link(debtor: Debtor, decision: Act, policy: SweepPolicy, writes: _Writ
             or Channel.TELEGRAM in {c.strip() for c in debtor.opted_out.split(",")}):
         return None
     token = writes.tokens.setdefault(debtor.id or 0, new_token())
-    return f"https://t.me/{policy.chat_bot}?start={token}"
+    return chat_link(policy.chat_bot, token)
 
 
 def _compose(file: CaseFile, decision: Act, composer: Composer, today: date, chat_link: str | None) -> _Reminder:

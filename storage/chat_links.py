@@ -7,6 +7,7 @@ used or expired is refused the same way, so a probe learns nothing (not even tha
 from __future__ import annotations
 
 import hashlib
+import re
 import secrets
 from datetime import datetime, timedelta
 
@@ -16,6 +17,13 @@ from dialogs.parties import Channel
 from storage.models import ChatSession, ChatToken, Debtor
 
 TOKEN_BYTES = 18  # 144 bits, 24 URL-safe characters: inside Telegram's 64-character /start payload
+# A deep link as `chat_link` writes it, to find one again in a text.
+CHAT_LINK = re.compile(r"https://t\.me/\w+\?start=[A-Za-z0-9_-]+")
+
+
+def chat_link(bot_username: str, token: str) -> str:
+    """The link that opens the chat with the bot and sends `/start <token>`."""
+    return f"https://t.me/{bot_username}?start={token}"
 
 
 def new_token() -> str:

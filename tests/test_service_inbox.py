@@ -42,13 +42,7 @@ port = 9
 security = "none"
 from = "Atelier Durand <relances@durand.example>"
 
-[imap]
-host = "{imap_server.host}"
-port = {imap_server.port}
-security = "none"
-username = "{imap_server.username}"
-password = "{imap_server.password}"
-
+{imap_section(imap_server)}
 [sending]
 sweep_every_seconds = 60
 """, encoding="utf-8")
@@ -106,13 +100,7 @@ async def test_a_wrong_imap_password_stops_the_listener_and_alerts_the_owner(
 [owner]
 email = "patron@durand.example"
 
-[imap]
-host = "{imap_server.host}"
-port = {imap_server.port}
-security = "none"
-username = "{imap_server.username}"
-password = "not the password"
-""", encoding="utf-8")
+{imap_section(imap_server, password="not the password")}""", encoding="utf-8")
     now = datetime(2026, 11, 23, 9, 30, tzinfo=UTC)
     listener = build(load(config_path), engine).listener(lambda: now)
     assert listener is not None
@@ -133,13 +121,7 @@ port = {smtp_server.port}
 security = "none"
 from = "Atelier Durand <relances@durand.example>"
 
-[imap]
-host = "{imap_server.host}"
-port = {imap_server.port}
-security = "none"
-username = "{imap_server.username}"
-password = "{imap_server.password}"
-idle_renew_seconds = 5
+{imap_section(imap_server)}idle_renew_seconds = 5
 poll_seconds = 0.2
 reconnect_min_seconds = 0.05
 reconnect_max_seconds = 0.5
@@ -171,6 +153,12 @@ reconnect_max_seconds = 0.5
         assert session.exec(select(Case)).one().state is CaseState.IN_PLAN
         [plan] = session.exec(select(PaymentPlan)).all()
     assert (plan.source, plan.total) == ("email", Decimal("1450.00"))
+
+
+def imap_section(account: ImapAccount, *, password: str | None = None) -> str:
+    """The `[imap]` section for the test's Dovecot account."""
+    return (f'[imap]\nhost = "{account.host}"\nport = {account.port}\nsecurity = "none"\n'
+            f'username = "{account.username}"\npassword = "{password or account.password}"\n')
 
 
 def _mail(subject: str, text: str, sent: datetime, *, in_reply_to: str | None = None) -> bytes:
