@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, tzinfo
 from email import policy
 from email.parser import BytesHeaderParser
@@ -50,7 +50,6 @@ class ReplyProcessor:
     effects: ReplyEffects
     timezone: tzinfo
     clock: Callable[[], datetime]
-    outcomes: list[Outcome] = field(default_factory=list, repr=False)  # the last `handle` call's
 
     @property
     def rules(self) -> ReplyRules:
@@ -58,7 +57,8 @@ class ReplyProcessor:
 
     async def handle(self, row_ids: Sequence[int]) -> None:
         """The IMAP listener's hand-over: process each stored message; never raises for one of them."""
-        self.outcomes = [self.process(row_id, self.clock()) for row_id in row_ids]
+        for row_id in row_ids:
+            self.process(row_id, self.clock())
 
     def process(self, row_id: int, now: datetime) -> Outcome:
         with Session(self.engine) as session:
