@@ -25,6 +25,7 @@ from zoneinfo import ZoneInfo
 from sqlmodel import Session, col, select
 
 from bot import config as config_mod
+from bot import demo_inbox
 from bot.config import LoadedConfig
 from bot.demo_chat import BOT_USERNAME, TOKEN, BotApiImitation
 from bot.demo_personas import PERSONAS, Persona
@@ -70,7 +71,7 @@ security = "none"
 from = "{sender}"
 reply_to = "{reply_to}"
 
-[telegram]
+{imap}[telegram]
 token = "{token}"
 bot_username = "{bot_username}"
 
@@ -80,6 +81,17 @@ digest = false  # the demo's owner reads the alerts; a digest a day would bury t
 
 [legal]
 rates_dir = "rates"  # ILLUSTRATIVE rates written by the demo; see rates/*.toml
+"""
+# The demo's Dovecot, when one is installed; its password is handed over in RELANCE_IMAP_PASSWORD, as a real
+# deployment should, and is written nowhere.
+IMAP_SECTION = """\
+[imap]
+host = "{host}"
+port = {port}
+security = "none"
+username = "{username}"
+reconnect_min_seconds = 0.1
+
 """
 # The shipped tables leave 2026 H2 and 2027 H1 unconfirmed, and relance refuses to guess a rate; the demo
 # writes its own table so that it can draft a notice. These numbers are NOT published rates.
@@ -132,6 +144,7 @@ class DemoRun:
     chats: dict[str, list[str]]  # each chatting debtor's Telegram chat, oldest first, "bot: …" / "debtor: …"
     outcomes: list[Outcome]
     notices: dict[str, Path]  # formal notices drafted (debtor ref → PDF)
+    replies_path: str  # how the debtors' emails reached relance
 
 
 def sample_file(name: str) -> Path:
@@ -150,22 +163,28 @@ def demo_folder(keep: Path | None) -> Iterator[Path]:
         yield Path(folder)
 
 
-def run(folder: Path, *, days: int = DEFAULT_DAYS, seed: int = 0, day_done: DayDone | None = None) -> DemoRun:
-    """Set up `folder` as a relance installation, import the samples as of DEMO_DAY and simulate `days` days."""
-    return asyncio.run(simulate(folder, days=days, seed=seed, day_done=day_done or (lambda day, seen: None)))
+def run(folder: Path, *, days: int = DEFAULT_DAYS, seed: int = 0, day_done: DayDone | None = None,
+        imap: bool = True) -> DemoRun:
+    """Set up `folder` as a relance installation, import the samples as of DEMO_DAY and simulate `days` days;
+    replies travel through a loopback Dovecot when `imap` and one is installed."""
+    return asyncio.run(simulate(folder, days=days, seed=seed, day_done=day_done or (lambda day, seen: None),
+                                imap=imap))
 
 
-async def simulate(folder: Path, *, days: int, seed: int, day_done: DayDone) -> DemoRun:
+async def simulate(folder: Path, *, days: int, seed: int, day_done: DayDone, imap: bool) -> DemoRun:
     # Imported here: the demo's SMTP server needs aiosmtpd, which no other command loads.
     from bot.demo_mail import MailSink
 
-    with MailSink(folder / "mail") as sink:
+    with MailSink(folder / "mail") as sink, demo_inbox.mailbox(imap) as mailbox:
         path = folder / "config.toml"
+        imap_section = "" if mailbox.server is None else IMAP_SECTION.format(
+            host=mailbox.server.host, port=mailbox.server.port, username=mailbox.username)
         path.write_text(DEMO_CONFIG.format(path=path, smtp_host=sink.host, smtp_port=sink.port, sender=SENDER,
-                                           reply_to=REPLY_TO, owner=OWNER, token=TOKEN, bot_username=BOT_USERNAME),
+                                           reply_to=REPLY_TO, owner=OWNER, token=TOKEN, bot_username=BOT_USERNAME,
+                                           imap=imap_section),
                         encoding="utf-8")
         _write_rates(folder / "rates")
-        loaded = config_mod.load(path, environ={})
+        loaded = config_mod.load(path, environ={"RELANCE_IMAP_PASSWORD": mailbox.password} if mailbox.server else {})
         tz = loaded.config.company.tz
         engine = make_engine(resolve_url(loaded.config.database.url, loaded.base_dir))
         try:
@@ -180,10 +199,11 @@ async def simulate(folder: Path, *, days: int, seed: int, day_done: DayDone) -> 
             clock = SimulatedClock(DEMO_DAY)
             chat = service.chat_app(clock, request=api)
             assert chat is not None  # [telegram] has a token
-            simulation = Simulation(engine, service, sink, chat.application, api, PERSONAS, folder,
-                                    random.Random(seed), tz, REPLY_TO, clock)
-            async with chat.application:
+            async with chat.application, demo_inbox.inbox(engine, service, clock, mailbox) as replies:
+                simulation = Simulation(engine, service, sink, chat.application, api, PERSONAS, folder,
+                                        random.Random(seed), tz, REPLY_TO, clock, replies)
                 await simulation.run(DEMO_DAY.date(), days, day_done)
+                replies_path = replies.path
             until = DEMO_DAY.date() + timedelta(days=days - 1) if days > 0 else DEMO_DAY.date()
             with Session(engine) as session:
                 notices = _draft_notices(session, service, folder / "notices", until)
@@ -193,7 +213,7 @@ async def simulate(folder: Path, *, days: int, seed: int, day_done: DayDone) -> 
                     queries.report(session, today=until), start_report, until, days, seed,
                     _recovered(session), _alerts(session), len(sink.delivered),
                     _chats(api),
-                    _outcomes(session, until), notices)
+                    _outcomes(session, until), notices, replies_path)
         finally:
             engine.dispose()
     return result
@@ -282,6 +302,7 @@ def summary(run: DemoRun) -> dict[str, Any]:
         "notices_awaiting_approval": sorted(c.debtor_ref for c in run.cases if c.state is CaseState.NOTICE_PENDING),
         "notice_pdfs": {ref: str(path) for ref, path in sorted(run.notices.items())},
         "mails_sent": run.mails,
+        "replies_path": run.replies_path,
         "chat_messages": sum(len(lines) for lines in run.chats.values()),
         "chats": run.chats,
         "personas": [{"debtor_ref": o.persona.ref, "name": o.name, "role": o.persona.role, "state": str(o.state),

@@ -6,7 +6,6 @@ written as an .eml file when the demo keeps its folder, so the mails can be open
 
 from __future__ import annotations
 
-import socket
 import threading
 from dataclasses import dataclass
 from email import policy
@@ -19,7 +18,7 @@ from typing import cast
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP, Envelope, Session
 
-HOST = "127.0.0.1"
+from bot.loopback import HOST, free_port
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,7 +65,7 @@ class MailSink:
             spool.mkdir(parents=True, exist_ok=True)
         self._keeper = _Keeper(spool)
         self.host = HOST
-        self.port = _free_port()
+        self.port = free_port()
         self._controller = Controller(self._keeper, hostname=HOST, port=self.port)
 
     def __enter__(self) -> MailSink:
@@ -81,8 +80,3 @@ class MailSink:
     def delivered(self) -> list[Delivered]:
         return self._keeper.kept()
 
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind((HOST, 0))
-        return int(probe.getsockname()[1])

@@ -2,8 +2,8 @@
 debtors answer what they receive — by email through the inbox's entry point, by payments imported from a
 file, or in the Telegram chat.
 
-No IMAP server is assumed: replies are stored with `storage.inbound_mail.store`, as the IMAP listener stores
-them, then handed to `Service.replies(...).process`, as the listener does.
+Replies reach the firm's mailbox through `inbox` (bot/demo_inbox.py): a real Dovecot followed by the
+service's IMAP listener where one is installed, else the listener's entry point.
 """
 
 from __future__ import annotations
@@ -28,6 +28,7 @@ from telegram import Update
 from telegram.ext import Application
 
 from bot.demo_chat import BOT_USERNAME, BotApiImitation
+from bot.demo_inbox import Inbox
 from bot.demo_mail import Delivered, MailSink
 from bot.demo_personas import (
     Act, Beat, Bounce, ChatPromise, ChoosePlan, OutOfOffice, PayAll, PayInstallments, PayOnPromisedDate, Persona,
@@ -36,7 +37,6 @@ from bot.demo_personas import (
 from bot.service import Service
 from dialogs.chat_texts import say
 from dialogs.parties import Language
-from storage.inbound_mail import store
 from storage.models import (
     Case, Debtor, Event, Installment, Invoice, Message, PaymentPlan, PlanOffer, PlanStatus, Promise, PromiseStatus,
 )
@@ -99,12 +99,13 @@ class Simulation:
     tz: ZoneInfo
     reply_to: str
     clock: SimulatedClock
+    inbox: Inbox
     _agenda: list[_Due] = field(default_factory=list)
     _order: Iterator[int] = field(default_factory=itertools.count)
     _fired: set[tuple[str, int]] = field(default_factory=set)  # (ref, beat index)
     _mail_seen: int = 0
     _event_seen: int = 0
-    _uids: Iterator[int] = field(default_factory=lambda: itertools.count(1))
+    _bounces: Iterator[int] = field(default_factory=lambda: itertools.count(1))
     _files: Iterator[int] = field(default_factory=lambda: itertools.count(1))
 
     async def run(self, first: date, days: int, day_done: DayDone) -> None:
@@ -160,11 +161,11 @@ class Simulation:
         self.clock.now = at
         match act:
             case Reply():
-                self._email(persona, at, act.text, due.trigger, subject=act.subject)
+                await self._email(persona, at, act.text, due.trigger, subject=act.subject)
             case OutOfOffice():
-                self._email(persona, at, act.text, due.trigger, auto=True)
+                await self._email(persona, at, act.text, due.trigger, auto=True)
             case Bounce():
-                self._bounce(persona, at, due.trigger)
+                await self._bounce(persona, at, due.trigger)
             case PayAll():
                 self._pay(persona, at, None)
             case PayOnPromisedDate():
@@ -174,7 +175,7 @@ class Simulation:
             case ChoosePlan():
                 number = self._option_number(persona, act.installments)
                 if number is not None:
-                    self._email(persona, at, act.wording.format(n=number), due.trigger)
+                    await self._email(persona, at, act.wording.format(n=number), due.trigger)
             case PayInstallments():
                 for installment in self._installments(persona):
                     if act.only is None or installment.seq <= act.only:
@@ -185,9 +186,9 @@ class Simulation:
             case ChatPromise():
                 await self._chat_promise(persona, act, due.trigger)
 
-    # -- email in, through the listener's entry point --------------------------------------------
+    # -- email in, through the firm's mailbox -------------------------------------------------------
 
-    def _email(self, persona: Persona, at: datetime, text: str, trigger: Delivered | None, *, subject: str = "",
+    async def _email(self, persona: Persona, at: datetime, text: str, trigger: Delivered | None, *, subject: str = "",
                auto: bool = False) -> None:
         debtor = self._debtor(persona)
         answered = trigger.message if trigger is not None else None
@@ -206,16 +207,16 @@ class Simulation:
             mail["In-Reply-To"] = answered["Message-ID"]
             mail["References"] = answered["Message-ID"]
         mail.set_content(text)
-        self._receive(mail.as_bytes(), at)
+        await self.inbox.deliver(mail.as_bytes(), at)
 
-    def _bounce(self, persona: Persona, at: datetime, trigger: Delivered | None) -> None:
+    async def _bounce(self, persona: Persona, at: datetime, trigger: Delivered | None) -> None:
         debtor = self._debtor(persona)
         domain = (debtor.email or "").rpartition("@")[2]
         quoted = trigger.message["Message-ID"] if trigger is not None else ""
         # A Postfix-style delivery status notification (RFC 3464), quoting the headers of what bounced.
         raw = (f"From: MAILER-DAEMON@mx.{domain}\nTo: {self.reply_to}\n"
                "Subject: Undelivered Mail Returned to Sender\n"
-               f"Date: {format_datetime(at)}\nMessage-ID: <dsn.{next(self._uids)}@mx.{domain}>\n"
+               f"Date: {format_datetime(at)}\nMessage-ID: <dsn.{next(self._bounces)}@mx.{domain}>\n"
                "Auto-Submitted: auto-replied\nMIME-Version: 1.0\n"
                'Content-Type: multipart/report; report-type=delivery-status; boundary="DSN"\n\n'
                "--DSN\nContent-Type: text/plain\n\nI'm sorry to have to inform you that your message could not "
@@ -223,11 +224,7 @@ class Simulation:
                f"--DSN\nContent-Type: message/delivery-status\n\nReporting-MTA: dns; mx.{domain}\n\n"
                f"Final-Recipient: rfc822; {debtor.email}\nAction: failed\nStatus: 5.1.1\n\n"
                f"--DSN\nContent-Type: text/rfc822-headers\n\nMessage-ID: {quoted}\n\n--DSN--\n")
-        self._receive(raw.encode(), at)
-
-    def _receive(self, raw: bytes, at: datetime) -> None:
-        stored = store(self.engine, mailbox="INBOX", uidvalidity=1, uid=next(self._uids), raw=raw, now=at)
-        self.service.replies(lambda: at).process(stored.row_id, at)
+        await self.inbox.deliver(raw.encode(), at)
 
     # -- payments, imported as the owner imports the bank's file --------------------------------
 

@@ -42,9 +42,9 @@ def run_and_show(out: Console, *, as_json: bool, keep: Path | None, days: int, s
         out.print(f"relance demo — {days} simulated days from {demo.DEMO_DAY:%d/%m/%Y}, seed {seed}; "
                   f"{'kept in ' + str(folder) if keep else 'in a temporary folder, removed afterwards'}",
                   markup=False, highlight=False)
-        out.print("Mail goes to a real SMTP server on 127.0.0.1 (aiosmtpd, in this process); no IMAP server is "
-                  "assumed, so replies enter through storage.inbound_mail.store, the IMAP listener's entry point; "
-                  "Telegram is the real bot against an in-process Bot API.", markup=False, highlight=False)
+        out.print("Mail goes to a real SMTP server on 127.0.0.1 (aiosmtpd, in this process); replies come back by "
+                  "IMAP from a Dovecot on 127.0.0.1 where one is installed (else through the IMAP listener's entry "
+                  "point); Telegram is the real bot against an in-process Bot API.", markup=False, highlight=False)
         with _progress(out, days) as day_done:
             result = demo.run(folder, days=days, seed=seed, day_done=day_done)
         show_report(out, result, kept=keep is not None)
@@ -154,6 +154,7 @@ def show_report(out: Console, result: demo.DemoRun, *, kept: bool) -> None:
     out.print(f"Mails sent by SMTP: {result.mails}; messages in the debtors' Telegram chats: "
               f"{summary['chat_messages']}",
               markup=False, highlight=False)
+    out.print(f"Replies by email arrived through {result.replies_path}", markup=False, highlight=False)
     out.print("Cases by state: " + ", ".join(f"{s} {n}" for s, n in summary["cases_by_state"].items()),
               markup=False, highlight=False)
     out.print(f"Owner alerts raised: {sum(result.alerts.values())} ("

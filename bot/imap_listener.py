@@ -130,6 +130,9 @@ class _Connection:
         """IDLE (RFC 2177) until the server reports something, `seconds` pass, or `waker` is written to.
         True when the server spoke (new mail, most likely)."""
         self.client.idle()
+        if self._announced_at_once():
+            self.client.idle_done()
+            return True
         with selectors.DefaultSelector() as selector:  # unlike select(), not limited to 1024 descriptors
             selector.register(self.client.socket(), selectors.EVENT_READ)
             selector.register(waker, selectors.EVENT_READ)
@@ -142,6 +145,20 @@ class _Connection:
                 raise ConnectionResetError(f"the server closed the connection: {responses!r}")
         self.client.idle_done()
         return bool(responses)
+
+    def _announced_at_once(self) -> bool:
+        """Whether the server sent news with its IDLE continuation, as Dovecot does for mail that arrived
+        since the last command. imaplib has read those lines into its buffer along with the continuation,
+        so the socket will not signal them: left there they would wait for the next IDLE renewal."""
+        sock = self.client.socket()
+        timeout = sock.gettimeout()
+        sock.settimeout(0)  # peek() reads the socket only when the buffer is empty: never wait for it
+        try:
+            return bool(self.client._imap.file.peek(1))
+        except (BlockingIOError, ssl.SSLWantReadError):
+            return False
+        finally:
+            sock.settimeout(timeout)
 
     def poll(self) -> None:
         self.client.noop()

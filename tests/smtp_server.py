@@ -11,7 +11,6 @@ import argparse
 import asyncio
 import os
 import signal
-import socket
 import subprocess
 import sys
 import threading
@@ -30,7 +29,8 @@ import pytest
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP, Envelope, Session
 
-HOST = "127.0.0.1"
+from bot.loopback import HOST, free_port
+
 ROOT = Path(__file__).resolve().parents[1]
 DROP = "drop"  # a scripted answer: close the connection instead of replying
 Command = Literal["RCPT", "DATA"]
@@ -179,12 +179,6 @@ class RecordingServer:
 def smtp_server() -> Iterator[RecordingServer]:
     with RecordingServer() as server:
         yield server
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind((HOST, 0))
-        return int(probe.getsockname()[1])
 
 
 @dataclass(frozen=True, slots=True)

@@ -26,9 +26,12 @@ from typer.testing import CliRunner
 
 from bot import demo, demo_view
 from bot.cli import app
+from bot.dovecot import dovecot_binary
 from dialogs.states import CaseState
 from storage.engine import make_engine
-from storage.models import Case, Debtor, Dispute, Event, Installment, Invoice, Message, PaymentPlan, PlanStatus
+from storage.models import (
+    Case, Channel, Debtor, Direction, Dispute, Event, Installment, Invoice, Message, MessageStatus, PaymentPlan, PlanStatus,
+)
 
 PARIS = ZoneInfo("Europe/Paris")
 FR_HOLIDAYS = holidays.country_holidays("FR")
@@ -135,6 +138,33 @@ def test_the_demo_refuses_to_overwrite_a_kept_database(kept: Kept) -> None:
     again = invoke("demo", "--keep", str(kept.folder))
 
     assert again.exit_code == 2 and "already holds a demo database" in again.stderr
+
+
+def test_replies_travel_the_real_imap_path_when_dovecot_is_installed(kept: Kept) -> None:
+    if dovecot_binary() is None:
+        pytest.skip("Dovecot is not installed: the demo uses the IMAP listener's entry point")
+    assert kept.summary["replies_path"].startswith("IMAP: a loopback Dovecot")
+    with kept.session() as session:
+        replies = session.exec(select(Message).where(Message.direction == Direction.IN,
+                                                     Message.channel == Channel.EMAIL).order_by(col(Message.id))).all()
+    # What the listener stores: the server's mailbox and UIDs, every message processed.
+    assert replies and {r.mailbox for r in replies} == {replies[0].mailbox}
+    assert replies[0].mailbox.endswith("@127.0.0.1/INBOX")
+    assert [r.uid for r in replies] == list(range(1, len(replies) + 1))
+    assert {r.status for r in replies} == {MessageStatus.PROCESSED}
+    assert "RELANCE_IMAP_PASSWORD" not in (kept.folder / "config.toml").read_text(encoding="utf-8")
+
+
+def test_without_dovecot_replies_enter_through_the_listeners_entry_point(tmp_path: Path) -> None:
+    result = demo.run(tmp_path, days=10, imap=False)
+
+    assert result.replies_path.startswith("the IMAP listener's entry point")
+    with Session(make_engine(f"sqlite:///{tmp_path / 'relance.db'}")) as session:
+        replies = session.exec(select(Message).where(Message.direction == Direction.IN,
+                                                     Message.channel == Channel.EMAIL)).all()
+        bounced = session.exec(select(Debtor).where(Debtor.ref == "C016")).one()
+    assert replies and {(r.mailbox, r.status) for r in replies} == {("INBOX", MessageStatus.PROCESSED)}
+    assert bounced.email_invalid  # the bounce was read and acted on all the same
 
 
 # -- each scripted debtor -------------------------------------------------------------------------
@@ -260,7 +290,7 @@ def test_the_timeline_prints_one_line_per_notable_event_then_the_report(tmp_path
     demo_view.run_and_show(out, as_json=False, keep=tmp_path / "short", days=6, seed=3)
 
     text = out.export_text()
-    assert "storage.inbound_mail.store" in text  # it says how replies enter, with no IMAP server
+    assert "Replies by email arrived through " in text  # it says how replies came in
     assert "C016 Northwind Logistics GmbH    email     bounced" in text
     assert "C003 Cabinet Leroy Architectes   email     promises to pay on 2026-11-16" in text
     assert "C023 Boucherie Roux              telegram  promises to pay on 2026-11-13" in text

@@ -16,7 +16,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
 from bot.config import ImapConfig
-from bot.imap_listener import KEYWORD, SEEN, ImapListener
+from bot.imap_listener import KEYWORD, SEEN, ImapListener, _Connection
 from storage import inbound_mail
 from storage.models import Direction, Message, MessageStatus
 from tests.imap_server import ImapAccount, dovecot, imap_server  # noqa: F401 (fixtures)
@@ -155,6 +155,25 @@ async def test_mail_arriving_while_the_previous_one_is_processed_is_not_left_wai
         rows = await harness.stored(2, status=MessageStatus.PROCESSED, timeout=2)
 
     assert [r.raw for r in rows] == [mail(1), mail(2)]
+
+
+async def test_mail_arriving_between_the_last_search_and_idle_is_not_left_for_the_idle_renewal(harness, monkeypatch):
+    # Dovecot announces such mail in the same packet as its IDLE continuation, which imaplib buffers whole:
+    # the socket then stays silent, and only the renewal (a minute here) would have brought the mail in.
+    search = _Connection.new_uids
+    arrived: list[int] = []
+
+    def search_then_mail_arrives(connection: _Connection, after: int) -> list[int]:
+        uids = search(connection, after)
+        if not uids and not arrived:
+            arrived.append(harness.account.append(mail(1)))
+        return uids
+
+    monkeypatch.setattr(_Connection, "new_uids", search_then_mail_arrives)
+    async with harness.running(idle_renew_seconds=60):
+        [row] = await harness.stored(1, status=MessageStatus.PROCESSED, timeout=2)
+
+    assert (row.raw, row.uid) == (mail(1), arrived[0])
 
 
 async def test_mail_that_arrived_while_the_listener_was_stopped_is_caught_up_once(harness):
