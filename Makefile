@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install demo test imap-server pdf-libraries bench clean
+.PHONY: install demo test imap-server pdf-libraries bench model clean
 
 install: $(STAMP)
 
@@ -47,6 +47,10 @@ pdf-libraries:
 
 bench: install
 	$(BIN)/python -m bench
+
+# The learned second opinion on replies (dialogs/intent_model.py), retrained from tests/data/replies*.
+model: install
+	$(BIN)/python -m tests.reply_corpora
 
 clean:
 	rm -rf $(VENV) *.egg-info .pytest_cache .hypothesis

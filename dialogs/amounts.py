@@ -57,8 +57,10 @@ _BARE = re.compile(
 _COUNT = r"(?P<count>\d{1,2}|" + "|".join(re.escape(w) for w in NUMBER_WORDS if " " not in w) + r")"
 _TIMES_BEFORE = re.compile(_COUNT + r"\s*(?:x|fois|×|\*)\s*(?:de\s+)?$")
 # Plural nouns only ("payment of USD 2,000" is one sum), and "mensualité", always one of several.
-_INSTALLMENTS_OF = re.compile(_COUNT + r"?\s*(?:mensualites?|versements|echeances|paiements|prelevements|"
-                              r"installments?|instalments?|payments|traites)\s+(?:mensuel(?:le)?s?\s+|monthly\s+)?"
+# The rhythm may come between the count and the noun: "6 weekly payments of €150".
+_RHYTHM = r"(?:mensuel(?:le)?s?|hebdomadaires?|monthly|weekly|fortnightly|equal|egaux|egales)\s+"
+_INSTALLMENTS_OF = re.compile(_COUNT + r"?\s*(?:" + _RHYTHM + r")?(?:mensualites?|versements|echeances|paiements|"
+                              r"prelevements|installments?|instalments?|payments|traites)\s+(?:" + _RHYTHM + r")?"
                               r"(?:de|of)\s+(?:environ\s+|about\s+)?$")
 _PER_PERIOD_AFTER = re.compile(r"^\s*(?:/\s*|par\s+|per\s+|a\s+|an?\s+|chaque\s+|each\s+|every\s+|tous\s+les\s+|"
                                r"toutes\s+les\s+)(?:(?:two|2|deux|other|quinze|15)\s+)?(?:mois|months?|semaines?|"

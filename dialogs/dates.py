@@ -290,7 +290,11 @@ _FUTURE_OR_MODAL = re.compile(r"\b(?:sera|seront|serez|serons|etre|be|will|would
 _DOCUMENT_DATED = re.compile(
     r"(?:\b(?:facture|invoice|relance|reminder|courrier|courriel|mail|e-mail|email|message|lettre|letter|virement|"
     r"paiement|reglement|commande|order|livraison|delivery|devis|quote|avoir|transfer|payment)s?\b"
-    r"[^.;!?\n]{0,20}?\b(?:du|dated|of|from|en\s+date\s+du)|\b(?:depuis|since))\s+(?:le\s+|the\s+)?$")
+    r"[^.;!?\n]{0,20}?\b(?:du|dated|of|from|en\s+date\s+du)|\b(?:depuis|since)"
+    # a conversation it dates: "comme je l'ai dit à votre collègue au téléphone le 10", "our call on the 3rd"
+    r"|\b(?:(?:au|l'|notre|mon|votre|cet|lors\s+de\s+(?:notre|l'))\s*(?:telephone|appel|entretien|echange)|"
+    r"(?:our|my|the|your|this|that|last)\s+(?:phone\s+)?(?:call|conversation|chat))(?:\s+(?:du|of|on))?)"
+    r"\s+(?:le\s+|the\s+)?$")
 _PAST_AFTER = re.compile(r"^\s*(?:dernier|derniere|passee?|last)\b")
 _PAST_WORD_BEFORE = re.compile(r"\b(?:last|hier|yesterday)\s*$")
 

@@ -15,11 +15,14 @@ from dialogs.dates import MONTHS, NUMBER_WORDS, DateMention, number_value
 _COUNT = r"\d{1,2}|" + "|".join(re.escape(w) for w in NUMBER_WORDS if " " not in w)
 _MONTH = "|".join(sorted(MONTHS, key=len, reverse=True))
 _IN_N_PARTS = re.compile(
-    r"\b(?:en|in|sur)\s+(?P<count>" + _COUNT + r")\s+(?:fois|versements|mensualites|echeances|paiements|tranches|"
+    r"\b(?:en|in|sur)\s+(?P<count>" + _COUNT + r")\s+(?:(?:weekly|monthly|fortnightly|equal|hebdomadaires)\s+)?"
+    r"(?:fois|versements|mensualites|echeances|paiements|tranches|"
     r"prelevements|instal?lments|payments|parts|monthly\s+payments)\b"
     r"|\b(?P<count2>" + _COUNT + r")\s+(?:mensualites|versements|echeances|paiements|prelevements|monthly\s+"
     r"(?:payments|instal?lments)|instal?lments|payments)\b")
-_HALVES = re.compile(r"\bhalf\b[^.;!?\n]{0,40}\bhalf\b|\bmoitie\b[^.;!?\n]{0,40}\b(?:moitie|reste|solde)\b")
+_HALVES = re.compile(r"\bhalf\b[^.;!?\n]{0,40}\bhalf\b|\bmoitie\b[^.;!?\n]{0,40}\b(?:moitie|reste|solde)\b"
+                     # "50% now and the remaining 50% by the end of February"
+                     r"|\b\d{1,2}\s?%[^.;!?\n]{0,40}\b(?:\d{1,2}\s?%|reste|solde|rest|remaining|balance)")
 _DURATION = re.compile(r"\b(?:pendant|sur|durant|for|over|across)\s+(?P<count>" + _COUNT
                        + r")\s+(?P<unit>mois|months|semaines|weeks)\b")
 _MONTH_RANGE = re.compile(r"\b(?:de|d'|from)\s*(?P<first>" + _MONTH + r")\s+(?:a|au|to|until|through)\s+(?P<last>"
@@ -31,6 +34,9 @@ _WEEKLY = re.compile(r"\b(?:par|chaque|a|per|each|every)\s+(?:semaine|week)\b|\b
 _STARTING = re.compile(r"\b(?:a\s+partir\s+du|a\s+partir\s+de|a\s+compter\s+du|des\s+le|debut|des|starting|from|"
                        r"beginning|commencing|premier\s+versement|first\s+(?:payment|instal?lment))\b[^.;!?\n]{0,25}$")
 _REMAINDER_BEFORE = re.compile(r"\b(?:reste|solde|rest|balance|remainder|remaining|final)\b[^.;!?\n]{0,15}$")
+# The second share named before a plan's only date: "half now and half at the end of February".
+_LAST_SHARE_BEFORE = re.compile(r"(?:\b(?:reste|solde|rest|balance|remainder|remaining|half|moitie)\b|%)"
+                                r"[^.;!?\n]{0,15}$")
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,6 +97,10 @@ def propose(folded: str, amounts: list[MoneyMention], dates: list[DateMention], 
         # "en trois fois : le 15/12, le 15/01 et le 15/02": as many dates as installments date them.
         if len(future) == count:
             return Proposal(tuple(Installment(d.value, amount) for d in future), parts)
+        # "50% now and the rest by the end of February": only the last part has a day.
+        if len(future) == 1 and _LAST_SHARE_BEFORE.search(folded[max(0, future[0].start - 30):future[0].start]):
+            undated = tuple(Installment(None, amount) for _ in range(count - 1))
+            return Proposal((*undated, Installment(future[0].value, amount)), parts)
         return Proposal(tuple(Installment(None, amount) for _ in range(count)), parts)
     return Proposal(tuple(Installment(day, amount) for day in _stepped(first, count, weekly=weekly)), parts)
 

@@ -56,18 +56,23 @@ _I_GLUED = r"j'?(?=(?:vous|vais|regle|paye|paie|vire|verse)\b)"
 _I_HAVE = r"j'ai|jai|j\s+ai|g"
 # A payment named by its number, sum or date before its verb: "le chèque n° 4471823 de 96,50 € a été remis".
 _PAYMENT_DETAILS = r"(?:\s+(?:n[°o]\s*\d+|de\s+\d[\d .,]*(?:€|eur(?:os?)?\b)?|du\s+\d{1,2}/\d{1,2}(?:/\d{2,4})?))*"
+# The invoice a promise names is part of it, so a date after it is the promise's: "we'll pay invoice
+# F2026-1206 on the 9th" (not "payouts land on the 8th, and we'll pay…").
+_INVOICE_OBJECT = (r"(?:\s+(?:(?:the|this|that|our|your|la|cette|votre)\s+)?(?:(?:invoices?|inv\.|bills?|factures?)\s*"
+                   r"(?:n[°o]\.?\s*|#\s*)?(?:[a-z]{1,4}[-/]?)?\d{2,}|[a-z]{1,4}[-/]?\d{2,})(?:[-/]\d+)*\b)?")
+_NO_DAY_AFTER = r"(?![^.;!?\n]*\d)"  # nothing numbered, so no day, in the rest of the sentence
 _NUMBER_WORD = r"\d{1,2}|deux|trois|quatre|cinq|six|sept|huit|neuf|dix|douze|two|three|four|five|six|ten|twelve"
 
 # (intent, weight, pattern, negatable?)
 _TABLE: list[tuple[Intent, float, str] | tuple[Intent, float, str, bool]] = [
     # ---- promise to pay: a commitment, usually with a date
     (_P, 2, r"\b(?:je|j'|" + _I_GLUED + r"|nous|on)\s*(?:vous\s+|le\s+|la\s+|les\s+|l'|vous\s+le\s+|vous\s+la\s+)?"
-            r"(?:" + _PAY_FUTURE + r")\b"),
+            r"(?:" + _PAY_FUTURE + r")\b" + _INVOICE_OBJECT),
     (_P, 2, r"\b(?:je\s+|" + _I_GLUED + r"|nous\s+|on\s+)(?:vais|allons|va)\s+(?:vous\s+|le\s+|la\s+|les\s+|l')?"
-            r"(?:" + _PAY_INFINITIVE + r")\b"),
+            r"(?:" + _PAY_INFINITIVE + r")\b" + _INVOICE_OBJECT),
     (_P, 1.5, r"\b(?:je\s+|" + _I_GLUED + r"|nous\s+|on\s+)(?:vous\s+)?(?:la\s+|le\s+|les\s+|l')?"
               r"(?:regle|reglons|paie|paye|payons|vire|virons|"
-              r"verse|versons)\b"),
+              r"verse|versons|solde|soldons)\b"),
     # "Je la passe demain": with the invoice for object, passing or sending it is paying it.
     (_P, 1.5, r"\b(?:je|nous)\s+(?:vous\s+)?(?:la|le|les|l')\s*(?:passe|passons|envoie|envoyons|fais|faisons)\b"),
     (_P, 1.5, r"\b(?:je|nous)\s+(?:vous\s+)?(?:fais|faisons|lance|lancons|passe|envoie|envoyons|programme|effectue)\s+"
@@ -82,7 +87,7 @@ _TABLE: list[tuple[Intent, float, str] | tuple[Intent, float, str, bool]] = [
     (_P, 2, r"\bvous\s+(?:recevrez|aurez|serez\s+(?:regles?|payes?)|devriez\s+recevoir|parviendr\w+)\b"),
     # A passive future: "la facture sera réglée par virement le 8 décembre".
     (_P, 2.5, r"\b(?:sera|seront|va\s+etre|vont\s+etre)\s+(?:bien\s+)?(?:reglee?s?|payee?s?|viree?s?|versee?s?|"
-              r"soldee?s?|effectuee?s?|envoyee?s?|emise?s?|postee?s?)\b"),
+              r"soldee?s?|effectuee?s?|envoyee?s?|emise?s?|postee?s?|mise?s?\s+en\s+paiement)\b"),
     # A payment run to come: "included in our next payment run", "ajoutée à notre prochain virement".
     (_P, 2.5, r"\b(?:included|inclus\w*|added|ajoutee?s?)\s+(?:in|to|dans|a)\s+(?:our|the|notre|le|la)\s+(?:next|"
               r"upcoming|coming|prochaine?)\s+(?:payment|pay|bacs|virement|paiement|reglement)"),
@@ -97,17 +102,22 @@ _TABLE: list[tuple[Intent, float, str] | tuple[Intent, float, str, bool]] = [
     (_P, 2, r"\b(?:i|we)\s*(?:will|'ll|shall|am\s+going\s+to|are\s+going\s+to|intend\s+to|plan\s+to|can|could|"
             r"'m\s+going\s+to|'re\s+going\s+to)\s+(?:\w+\s+)?(?:pay|settle|transfer|send|wire|clear|make|process|"
             r"arrange|release|authori[sz]e|have\s+(?:the\s+)?(?:payment|money|funds)|get\s+(?:the\s+)?(?:payment|"
-            r"money|funds)|get\s+(?:it|this|that)\s+(?:sorted|paid|settled|done|cleared)|"
-            r"sort\s+(?:it|this|that|the\s+\S+|out\s+the\s+\S+)(?:\s+out)?|"
+            r"money|funds)|get\s+(?:it|this|that)\s+(?:paid|settled|cleared)|sort\s+(?:out\s+)?the\s+\S+|"
             r"have\s+(?:it|this|that|the\s+(?:invoice|balance|bill|account))\s+(?:cleared|paid|settled|sorted)|"
-            r"do\s+(?:it|this|that|the\s+(?:payment|transfer))\b(?!\s+(?:if|once|when)))\b"),
+            r"do\s+(?:it|this|that|the\s+(?:payment|transfer))\b(?!\s+(?:if|once|when)))\b" + _INVOICE_OBJECT),
     # Notes drop the subject: "Not yet paid, will pay by Friday."
-    (_P, 2, r"(?:^|(?<=[.!?,;:\n-]))\s*(?:will|shall)\s+(?:pay|settle|transfer|send|wire|clear|sort\s+(?:it|this|"
-            r"that)|get\s+(?:it|this|that)\s+(?:sorted|paid|settled))\b"),
+    (_P, 2, r"(?:^|(?<=[.!?,;:\n-]))\s*(?:will|shall)\s+(?:pay|settle|transfer|send|wire|clear|"
+            r"get\s+(?:it|this|that)\s+(?:paid|settled))\b"),
+    # "Sort it out" may be the paperwork or a mix-up as well as the money: a promise only with a date.
+    (_P, 1.5, r"\b(?:(?:i|we)'ll|will|shall|going\s+to)\s+(?:sort\s+(?:it|this|that)(?:\s+out)?|get\s+(?:it|this|that)\s+"
+              r"(?:sorted|done))\b"),
     (_P, 2, r"\b(?:will|'ll)\s+(?:go\s+(?:out|in\s+the\s+(?:post|mail))|be\s+(?:paid|sent|settled|transferred|processed|released|made|wired|"
             r"cleared|with\s+you))\b"),
     (_P, 2, r"\b(?:payment|transfer|money|funds|it|cheque|check|wire)\s+(?:goes|is\s+going|leaves|is\s+being\s+sent|"
             r"gets\s+sent)\b"),
+    # The sum itself leaving, as "£650 went across" tells a payment made: "the £1,240 goes out on Friday".
+    (_P, 2, r"\b\d[\d,.]*(?:\s?(?:€|eur|euros|gbp|usd))?\s+(?:goes|is\s+going|will\s+go|leaves|will\s+leave)\s+"
+            r"(?:out|across|over)\b"),
     (_P, 2, r"\b(?:payment|transfer|remittance|balance|invoice|money|funds|amount)\b[^.;!?\n]{0,40}?\b(?:will\s+be|"
             r"is\s+(?:scheduled|planned|booked)|should\s+(?:be|reach|arrive|clear)|'ll\s+be|will\s+(?:reach|arrive|"
             r"clear|go\s+out))\b"
@@ -145,9 +155,10 @@ _TABLE: list[tuple[Intent, float, str] | tuple[Intent, float, str, bool]] = [
             r"acquitte|preleve|debite)e?s?\b"),
     (_A, 2.5, r"\b(?:est|sont)\s+(?:deja\s+|bien\s+)?(?:payee?s?|reglee?s?|soldee?s?|acquittee?s?)\b"),
     (_A, 3, r"\bdeja\s+(?:ete\s+)?(?:payee?s?|reglee?s?|viree?s?|versee?s?|soldee?s?)\b"),
-    # The payment may be named by its number, sum or date first: "le chèque n° 4471823 de 96,50 € a été remis".
+    # The payment may be named by its number, sum or date first: "le chèque n° 4471823 de 96,50 € a été remis",
+    # "le chèque vous a été posté vendredi".
     (_A, 2.5, r"\b(?:virement|paiement|reglement|cheque|versement)" + _PAYMENT_DETAILS
-              + r"\s+(?:a\s+ete\s+|est\s+|bien\s+)?(?:remis|effectue|emis|"
+              + r"\s+(?:(?:vous|nous|lui|leur)\s+)?(?:a\s+ete\s+|est\s+|bien\s+)?(?:remis|effectue|emis|"
               r"envoye|parti|passe|fait|execute|poste|debite)\b"),
     (_A, 2, r"\b(?:justificatif|preuve|avis|confirmation|copie|capture)\s+(?:de|du)\s+(?:virement|paiement|"
             r"reglement|releve|l'ordre\s+de\s+virement)\b"),
@@ -200,9 +211,15 @@ _TABLE: list[tuple[Intent, float, str] | tuple[Intent, float, str, bool]] = [
     (_D, 3, r"\b(?:trop|deux\s+fois)\s+factur|\bdouble\s+facturation\b|\bfacturee?s?\s+(?:en\s+double|deux\s+fois)\b"),
     (_D, 3, r"\bne\s+(?:vous\s+)?(?:dois|devons|doit)\s+rien\b|\bpas\s+redevables?\b", _NEG),
     (_D, 3, r"\b(?:refuse|refusons)\s+de\s+(?:payer|regler)\b|\bne\s+(?:(?:vous\s+)?(?:la|le|les|l')\s*)?(?:paierai|paierons|reglerai|reglerons|"
-            r"payerai|payerons)\s+pas\b|\bpas\s+question\s+de\s+(?:payer|regler)\b", _NEG),
+            r"payerai|payerons)\s+pas\b(?!\s+en\s+l'etat)|\bpas\s+question\s+de\s+(?:payer|regler)\b|"
+            r"\b(?:do\s+not|don't|cannot|can't|will\s+not|won't)\s+accept\s+(?:this|the|your)\s+"
+            r"(?:invoice|bill|charge)|"
+            r"\b(?:n'acceptons|n'accepte|refusons|refuse)\s+(?:pas\s+)?(?:cette|la|votre)\s+facture\b", _NEG),
+    # Refused "as it stands", the invoice is held until corrected: a dispute, but not the debt denied, so a
+    # dated promise on another invoice outweighs it ("je ne la réglerai pas en l'état, il me faut un avoir").
+    (_D, 2, r"\ben\s+l'etat\b|\bin\s+its\s+(?:current|present)\s+(?:form|state)\b", _NEG),
     (_D, 2.5, r"\bpas\s+d'accord\s+(?:avec|sur)\b|\bdesaccord\b", _NEG),
-    (_D, 1.5, r"\b(?:un|d'un|votre|notre|cet)\s+avoir\b"),
+    (_D, 1.5, r"\b(?:un|d'un|votre|notre|cet|par)\s+avoir\b"),
     (_D, 3, r"\b(?:reediter|rectifier|corriger|modifier|refaire|annuler)\s+(?:la|cette|votre)\s+facture\b"
             r"(?!\s+(?:au\s+nom|a\s+l'ordre|a\s+l'adresse))|"
             r"\bla\s+(?:reediter|rectifier|corriger)\b|\bfactures?\s+(?:rectificative|rectifiee|corrigee|modifiee)s?\b"),
@@ -211,9 +228,12 @@ _TABLE: list[tuple[Intent, float, str] | tuple[Intent, float, str, bool]] = [
     (_D, 2, r"\b(?:infiltrations?|fuites?|malfa\w+|vices?\s+caches?|defauts?|mandate\s+un\s+expert|expertise)\b"),
     (_D, 2, r"\battend\w*\s+(?:toujours\s+|encore\s+)?(?:la\s+)?(?:livraison|marchandise|commande)\b|"
             r"\bet\s+non\s+\d+|\bstill\s+(?:waiting|not\s+received)\b"),
-    (_D, 2, r"\bne\s+correspond\s+pas\b|\bpas\s+ce\s+qui\s+(?:etait|a\s+ete)\s+(?:prevu|convenu)\b", _NEG),
+    # Against what was agreed or delivered only: an account holder's name that "ne correspond pas" is a bank check.
+    (_D, 2, r"\bne\s+correspond\s+pas\s+(?:a|au|aux)\s+(?:la\s+|le\s+|l'|notre\s+|nos\s+|votre\s+|vos\s+|ce\s+qui\s+|"
+            r"ce\s+que\s+)?(?:devis|commandes?|bons?|contrat|tarifs?|prix|offre|factures?|convenu|prevu|livraisons?|"
+            r"quantites?|realite|accord|proposition)|\bpas\s+ce\s+qui\s+(?:etait|a\s+ete)\s+(?:prevu|convenu)\b", _NEG),
     (_D, 3, r"\b(?:i|we)\s+(?:dispute|contest|query|challenge)\b|\bdisput\w*"),
-    (_D, 3, r"\bduplicate\b|\bdoublons?\b|\ben\s+double\b"),
+    (_D, 3, r"\bduplicate\b|\bdoublons?\b|\ben\s+double\b|\bdouble\s+emploi\b"),
     (_D, 2, r"\b(?:cancel|annuler)\s+(?:the|this|cette|la)\s+(?:duplicate|invoice|facture|doublon)\b"),
     (_D, 3, r"\b(?:reissue|re-issue|re-?invoice|corrected\s+invoice|revised\s+invoice|amended\s+invoice)\b|\bordered\b"
             r"[^.;!?\n]{0,40}\binvoiced\b"),
@@ -250,7 +270,8 @@ _TABLE: list[tuple[Intent, float, str] | tuple[Intent, float, str, bool]] = [
     (_L, 3, r"\b(?:payment\s+plan|instal?lments?|spread\s+(?:the\s+)?(?:payment|cost|balance|amount|it)|split\s+"
             r"(?:the\s+)?(?:payment|balance|it|this|amount|bill)|pay\s+in\s+(?:parts|instal?lments|stages)|monthly\s+"
             r"(?:payments?|instal?lments?)|payment\s+(?:arrangement|schedule)|repayment\s+plan)\b"),
-    (_L, 3, r"\bin\s+(?:" + _NUMBER_WORD + r")\s+(?:instal?lments|payments|parts|tranches|monthly\s+payments)\b"),
+    (_L, 3, r"\bin\s+(?:" + _NUMBER_WORD + r")\s+(?:(?:weekly|monthly|fortnightly|equal)\s+)?(?:instal?lments|payments|"
+            r"parts|tranches)\b"),
     # A number of payments asked for as such: "would you accept three payments?", "accepter trois versements".
     (_L, 3, r"\b(?:accept|take|agree\s+to|allow|do|accepter|accepteriez|faire)\s+(?:" + _NUMBER_WORD
             + r")\s+(?:separate\s+|monthly\s+)?(?:payments|instal?lments|versements|paiements)\b"),
@@ -258,14 +279,17 @@ _TABLE: list[tuple[Intent, float, str] | tuple[Intent, float, str, bool]] = [
             r"(?:all\s+)?(?:at\s+once|in\s+one\s+go|in\s+(?:a\s+)?(?:single|lump)\s+(?:sum|payment))\b|"
             r"\b(?:pas|impossible\s+de)\s+(?:tout\s+)?(?:payer|regler)\s+(?:tout\s+|la\s+totalite\s+)?"
             r"(?:en\s+une\s+(?:seule\s+)?fois|d'un\s+(?:seul\s+)?coup)\b", _NEG),
-    (_L, 2, r"\b(?<!been\s)(?<!in\s)(?<!for\s)(?<!than\s)(?:a|per|each|every)\s+(?:month|week)\b|\bpar\s+semaine\b|\bpay\s+(?:it\s+|this\s+)?(?:off\s+)?"
+    # After a sum or a verb of paying: "automated rubbish every week" is no rhythm of payment.
+    (_L, 2, r"(?:\b\d[\d,.]*\s?(?:€|eur|euros|£|\$|gbp|usd|pounds|dollars)?|\bpay(?:ing)?(?:\s+(?:it|this|you))?)\s+"
+            r"(?:a|per|each|every)\s+(?:month|week)\b|\b\d{1,2}(?:st|nd|rd|th)?\s+of\s+(?:each|every)\s+month\b|"
+            r"\bpar\s+semaine\b|\bpay\s+(?:it\s+|this\s+)?(?:off\s+)?"
             r"(?:monthly|weekly)\b"),
     # Against what was agreed only: "the reference doesn't match anything" is a question, not a dispute.
     (_D, 2.5, r"\b(?:doesn't|does\s+not|don't|do\s+not)\s+match\s+(?:the|our|your)\s+(?:quote|quotation|estimate|"
               r"order|purchase\s+order|contract|agreed)", _NEG),
     (_L, 3, r"\bspread\b|\b(?:over|across)\s+(?:the\s+)?(?:next\s+|coming\s+|following\s+)?(?:" + _NUMBER_WORD
             + r")\s+(?:months|weeks)\b|\bsur\s+(?:les\s+)?(?:" + _NUMBER_WORD + r")\s+(?:prochains\s+)?mois\b|"
-            r"\bhalf\s+now\b|"
+            r"\b(?:half|\d{1,2}\s?%|a\s+third)\s+now\b|\b(?:the\s+)?(?:remaining|other)\s+(?:\d{1,2}\s?%|half)|"
             r"\bla\s+moitie\s+(?:maintenant|tout\s+de\s+suite|ce\s+mois)"),
     (_L, 2.5, r"\bevery\s+(?:two|2|three|3|other|few)\s+(?:weeks|months)\b|\b(?:fortnightly|bi-?weekly|bi-?monthly)\b|"
               r"\btous\s+les\s+(?:quinze|15)\s+jours\b|\btoutes\s+les\s+(?:deux|2)\s+semaines\b|\bpar\s+quinzaine\b"),
@@ -290,10 +314,16 @@ _TABLE: list[tuple[Intent, float, str] | tuple[Intent, float, str, bool]] = [
             r"tromp\w*\s+de\s+(?:destinataire|personne|client)|homonymes?|n'est\s+plus\s+moi|plus\s+moi\s+qu'il\s+faut|"
             r"repreneur|vendu\s+(?:la|le|mon|ma|notre|l')\s*\w+|sold\s+the\s+(?:business|company|shop))\b", _NEG),
     (_W, 1.5, r"\b(?:externalisee?s?|outsourced|confiee?\s+a\s+(?:un|notre)\s+cabinet)\b"),
-    (_W, 2.5, r"\b(?:nouvelle|nouvel|bonne)\s+adresse\b|\bdesormais\b[^.;!?\n]{0,40}@|"
+    # Not a delivery or postal address: "avec la bonne adresse de livraison" asks for a new invoice.
+    (_W, 2.5, r"\b(?:nouvelle|nouvel|bonne)\s+adresse\b(?!\s+(?:de\s+livraison|postale))|\bdesormais\b[^.;!?\n]{0,40}@|"
               r"\ba\s+l'avenir\b[^.;!?\n]{0,60}@"),
     (_W, 1, r"\b(?:je\s+(?:lui\s+|leur\s+)?transmets|j'ai\s+transmis|je\s+transfere|j'ai\s+transfere|"
             r"(?:i'll|i\s+will)\s+(?:let\s+(?:him|her|them)\s+know|pass\s+(?:it|this|your\s+\w+)\s+on))\b"),
+    # Someone else has the job now: "Rachel Kim took over the practice accounts", "a repris mes dossiers".
+    (_W, 3, r"\b(?:took|has\s+taken|have\s+taken|is\s+taking|'s\s+taken)\s+over\s+(?:from\s+me\b|"
+            r"(?:the|my|our|his|her)\s+(?:\w+\s+)?(?:accounts|accounting|bookkeeping|finances?|role|position|job|"
+            r"invoices|payables|files|portfolio)\b)|"
+            r"\b(?:a|ont)\s+repris\s+(?:mes|ses|le|la)\s+(?:dossiers|fonctions|poste|comptabilite)\b"),
     # The firm changed hands, or the person retired: "was acquired by", "est à la retraite".
     (_W, 3, r"\b(?:was|were|has\s+been|have\s+been|had\s+been)\s+(?:acquired|taken\s+over|bought\s+out|"
             r"absorbed|bought\s+by)\b|\b(?:a|ont|avons)\s+ete\s+(?:rachetee?s?|reprise?s?|absorbee?s?)\b|"
@@ -345,7 +375,8 @@ _TABLE: list[tuple[Intent, float, str] | tuple[Intent, float, str, bool]] = [
               r"gondol\w*|moisi\w*|rouillee?s?|dechiree?s?|pas\s+repris\w*|a\s+(?:refaire|reprendre))\b"),
     (_D, 2.5, r"\b(?:faded|peeling|cracked|cracking|leaking|leaks|scratched|stained|dented|warped|blurry|misprinted|"
               r"smudged|torn|chipped|shrunk|stopped\s+working|(?:doesn't|does\s+not|don't|do\s+not|isn't|is\s+not)\s+"
-              r"work(?:ing)?|wrong\s+(?:colou?r|size|item|items|model|goods|product|spec\w*))\b"),
+              r"work(?:ing)?|wrong\s+(?:colou?r|size|item|items|model|goods|product|finish|material|fabric|version|"
+              r"spec\w*))\b"),
     (_D, 2.5, r"\bnot\s+(?:the\s+)?(?:\w+\s+){0,3}(?:we|i)\s+(?:ordered|agreed|paid\s+for|were\s+promised)\b|"
               r"\bpas\s+(?:ce\s+que|la\s+\w+\s+que)\s+(?:nous\s+avions|j'avais|nous\s+avons|j'ai)\s+(?:commande|demande)"),
     # Extras never agreed: "we never signed off on a change order", "the overage is not payable".
@@ -367,6 +398,14 @@ _TABLE: list[tuple[Intent, float, str] | tuple[Intent, float, str, bool]] = [
             r"\bsans\s+objet\b|\b(?:isn't|is\s+not|not)\s+(?:actually\s+)?(?:due|owed)\b", _NEG),
     (_D, 3, r"\b(?:billed|charged|invoiced)\s+(?:us\s+|me\s+)?again\b|\bfactur\w*\s+(?:a\s+nouveau|une\s+seconde\s+fois)"),
     (_D, 2, r"\b(?:please\s+)?cancel\s+(?:it|this\s+one|that\s+one)\b|\bannuler\s+celle-ci\b"),
+    # The work or order called off before the invoice, said in the passive: "la prestation a été annulée".
+    (_D, 3, r"\b(?:commande|prestation|intervention|reservation|seance|visite|order|booking|job|service|visit|"
+            r"session)s?\s+(?:a|avait|ont|avaient|was|were|had|has|have)\s+(?:ete|been)\s+(?:annulee?s?|cancell?ed)\b"),
+    # No purchase order behind the invoice: a public buyer or a firm's procurement cannot pay it.
+    (_D, 3, r"\b(?:aucun|sans|pas\s+de)\s+(?:devis\s+ni\s+)?bon\s+de\s+commande\b|\b(?:no|without\s+a|without)\s+"
+            r"(?:valid\s+)?(?:purchase\s+order|po)\b", _NEG),
+    (_D, 2.5, r"\bne\s+(?:peut|peuvent|pourra|pourront|pouvons|pourrons)\s+pas\s+(?:etre\s+)?(?:mise?s?\s+en\s+"
+              r"paiement|la\s+mettre\s+en\s+paiement|honoree?s?)\b", _NEG),
     # A plan asked for invoice by invoice: "la première réglée fin décembre et la seconde fin janvier".
     (_L, 2, r"\b(?:la\s+premiere|le\s+premier|the\s+first(?:\s+one)?)\b[^.;!?]{0,80}\b(?:la\s+(?:seconde|deuxieme)|"
             r"le\s+(?:second|deuxieme)|the\s+second|the\s+other|le\s+reste|the\s+rest)\b"),
@@ -395,17 +434,33 @@ _TABLE: list[tuple[Intent, float, str] | tuple[Intent, float, str, bool]] = [
               r"comptable|service\s+(?:comptable|des\s+creanciers|fournisseurs)|fiduciaire)\s+(?:handles|deals\s+with|"
               r"takes\s+care\s+of|looks\s+after|manages|pays|does|gere|s'occupe|traite|est\s+seule?\s+competente?)\b|"
               r"\bseule?\s+competente?\b"),
+    (_W, 2.5, r"\b(?:bills|invoices|factures|paperwork|relances|courriers)\s+(?:all\s+)?(?:go|goes|vont|passent|"
+              r"partent|are\s+(?:sent|handled)|get\s+sent)\s+(?:(?:straight|directly|directement|toutes)\s+)?"
+              r"(?:to|a|au|chez|par)\s+"
+              r"(?:our|my|the|notre|mon|ma|le|la|l')\s*(?:bookkeeper|accountant|accounts|finance|head\s+office|"
+              r"comptable|expert-comptable|cabinet|siege|service\s+comptab\w*)\b"),
     (_W, 2.5, r"\b(?:adresser|envoyer|transmettre|rediriger|send|address|direct|forward)\s+(?:vos|les|your|all|any|"
               r"future|this|it|these|them)\s+(?:(?:rappels|relances|factures|courriers|correspondances?|reminders|"
               r"invoices|statements|correspondence)\s+)?(?:directement\s+|directly\s+|instead\s+)?(?:a|au|aux|to)\s+"
               r"(?!us\b|me\b|nous\b|moi\b)"),
-    (_W, 1.5, r"\b(?:don't|do\s+not|no\s+longer)\s+have\s+access\b|\bnot\s+sure\s+who\s+(?:handles|deals|looks\s+after)\b"),
+    (_W, 1.5, r"\b(?:don't|do\s+not|no\s+longer)\s+have\s+(?:access\b|(?:his|her|their)\s+(?:e-?mail|address|"
+              r"contact|details|number))|\bnot\s+sure\s+who\s+(?:handles|deals|looks\s+after)\b"),
     # ---- other: what says nothing of the debt — thanks, an acknowledgement, a question of method
     (_O, 1.5, r"\b(?:bien\s+recu|bien\s+note|c'est\s+note|noted|well\s+received|received\s+with\s+thanks|"
               r"thanks\s+for\s+(?:the|your)\s+(?:reminder|heads[\s-]up|message|email|note))\b"),
     (_O, 2.5, r"\b(?:est-ce\s+que\s+(?:je|nous|on)\s+(?:peux|peut|pouvons)|puis-je|pouvons-nous|can\s+(?:i|we)|"
               r"could\s+(?:i|we)|may\s+(?:i|we))\s+(?:vous\s+)?(?:payer|regler|pay)\s+(?:(?:it|this|you)\s+)?"
               r"(?:par|en|via|by|with|using|avec)\b"),
+    # A deferral to a season, its sentence naming no day: "we'll sort this out after New Year", "on verra après
+    # les fêtes" (but "at 7 January, after the holidays of the company" is dated).
+    (_O, 2, r"\b(?:after|apres|once)\s+(?:the\s+|les\s+|le\s+)?(?:new\s+year|holidays|christmas|xmas|fetes|"
+            r"nouvel\s+an|vacances|rentree)\b" + _NO_DAY_AFTER + r"|\b(?:in\s+the\s+new\s+year|a\s+la\s+rentree)\b"
+            + _NO_DAY_AFTER),
+    # The bank details checked before paying, against a fraud: "avez-vous changé de banque ?".
+    (_O, 2.5, r"\b(?:change|changed|changement)\s+(?:de\s+banque|d'iban|de\s+rib|(?:your\s+|of\s+)?bank"
+              r"(?:\s+details)?)\b|"
+              r"\b(?:confirm\w*|verifi\w*|verify)\s+(?:nous\s+)?(?:vos|your|les|the)\s+(?:coordonnees\s+bancaires|"
+              r"bank\s+details|iban|rib|account\s+details)\b"),
     (_O, 2, r"\bbefore\s+we\s+can\s+(?:release|pay|process|make)\b|\bonce\s+you(?:'re|\s+are)\s+(?:set\s+up|registered|"
             r"onboarded)\b|\bavant\s+de\s+pouvoir\s+(?:payer|regler|proceder)\b", _NEG),
 ]
@@ -423,6 +478,11 @@ _CLAUSE_BREAK = re.compile(r"[.,;!?\n]|\b(?:mais|but|et|and)\b")
 _NEGATION = re.compile(r"\b(?:ne|n'|pas|jamais|aucun|aucune|not|never|cannot|no\s+longer|thought|pensais|croyais|"
                        r"believed|assumed|supposed|semblait|before|avant\s+de|avant\s+d')\b|n't\b")
 _NEGATION_AFTER = re.compile(r"^\s*(?:pas|jamais|plus|point|rien)\b")
+# Installments others pay are the writer's cash-flow story, not a plan asked for: "nos élèves règlent leurs
+# forfaits en plusieurs fois", "our tenants pay us monthly".
+_OTHERS_PAYING = re.compile(r"\b(?:ils|elles|they|(?:nos|our|mes|my)\s+(?:clients|customers|eleves|students|adherents|"
+                            r"members|tenants|locataires|patients))\s+(?:\w+\s+)?(?:paient|payent|reglent|versent|"
+                            r"pay|settle)\b")
 # A payment asked about is no payment claimed: "Have I paid? No, not yet." (A promise asked about,
 # "Je vous règle 3 x 400 € ?", is still an offer to pay.)
 _SENTENCE_END = re.compile(r"[.!?\n]")
@@ -461,6 +521,10 @@ def _negated(folded: str, start: int, end: int) -> bool:
     return bool(re.search(r"\b(?:ne|n')\s*$", clause) and _NEGATION_AFTER.match(folded[end:end + 12]))
 
 
+def _told_of_others(folded: str, start: int) -> bool:
+    return bool(_OTHERS_PAYING.search(_CLAUSE_BREAK.split(folded[max(0, start - 50):start])[-1]))
+
+
 def _asked(folded: str, end: int) -> bool:
     stop = _SENTENCE_END.search(folded, end)
     return stop is not None and stop.group() == "?"
@@ -473,6 +537,8 @@ def find_evidence(folded: str) -> list[Evidence]:
     for rule in _STRONGEST_FIRST:
         for m in rule.pattern.finditer(folded):
             if rule.negatable and _negated(folded, m.start(), m.end()):
+                continue
+            if rule.intent is _L and _told_of_others(folded, m.start()):
                 continue
             # Two rules reading the same words for the same intent are one piece of evidence, and a
             # weaker rule reading words a stronger one explained adds nothing ("virement" in

@@ -73,3 +73,9 @@ def test_the_words_around_a_sum_give_its_role(text, role, count):
 def test_several_sums_come_in_reading_order():
     values = [m.value for m in find_amounts("sur les 2 000 € dus, je verse 500 € vendredi")]
     assert values == [Decimal("2000"), Decimal("500")]
+
+
+@pytest.mark.parametrize("text", ["in 6 weekly payments of €150", "en 6 versements hebdomadaires de 150 €"])
+def test_the_rhythm_between_the_count_and_the_installments_keeps_the_count(text):
+    [mention] = find_amounts(text)
+    assert (mention.value, mention.role, mention.count) == (Decimal("150"), MoneyRole.INSTALLMENT, 6)

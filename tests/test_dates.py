@@ -219,3 +219,15 @@ def test_a_french_present_tense_is_no_past():
 
 def test_belgian_and_swiss_counts_are_read():
     assert first("dans septante jours") == THU + timedelta(days=70)
+
+
+def test_the_day_of_a_conversation_is_of_the_past():
+    text = "Comme je l'ai dit à votre collègue au téléphone le 10, je solde d'ici fin décembre."
+    assert first(text, date(2026, 12, 1)) == date(2026, 12, 31)
+    assert first("As discussed on our call on the 3rd, we pay on the 18th.") == date(2026, 11, 18)
+
+
+def test_the_date_after_the_invoice_a_promise_names_is_the_promised_one():
+    sent = datetime(2026, 11, 30, 9, 0, tzinfo=timezone.utc)
+    text = "Our payouts from the marketplace land on the 8th, and we'll pay invoice F2026-1206 on the 9th."
+    assert understand_text(text, sent_at=sent).promised_date == date(2026, 12, 9)

@@ -4,15 +4,23 @@ comes out of mixed evidence."""
 from __future__ import annotations
 
 from datetime import date, datetime
+from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 import pytest
 
+from dialogs import understanding
 from dialogs.folding import fold
 from dialogs.intents import RULES, Intent, decide, find_evidence
 from dialogs.understanding import understand_text
 
 NOW = datetime(2026, 11, 16, 10, 0, tzinfo=ZoneInfo("Europe/Paris"))  # a Monday
+
+
+@pytest.fixture(autouse=True)
+def rules_alone(monkeypatch: pytest.MonkeyPatch) -> None:
+    """These examples pin the rule tables; the learned second opinion has its own tests."""
+    monkeypatch.setattr(understanding, "UNSURE", 0.0)
 P, A, D, L, W = (Intent.PROMISE_TO_PAY, Intent.ALREADY_PAID, Intent.DISPUTE, Intent.PAYMENT_PLAN_REQUEST,
                  Intent.WRONG_CONTACT)
 
@@ -206,6 +214,26 @@ EXAMPLES: list[tuple[str, Intent]] = [
     ("Bien reçu, merci. Je transmets.", Intent.OTHER),
     ("Can I pay by card?", Intent.OTHER),
     ("Before we can pay, we need your bank details on letterhead.", Intent.OTHER),
+    # new families (blind set 3): a sum or a cheque as the subject, a hold, a rhythm, a successor, a deferral
+    ("La facture sera mise en paiement le 15 janvier.", P),
+    ("The £1,240 goes out on Friday with our weekly supplier run.", P),
+    ("Je solde les 875,40 € d'ici fin décembre.", P),
+    ("We'll sort it out on Friday.", P),
+    ("Le chèque n° 0004518 vous a été posté vendredi.", A),
+    ("La F2026-1148 fait double emploi avec la F2026-1139.", D),
+    ("La prestation a été annulée par écrit le 30 novembre.", D),
+    ("Aucun bon de commande n'a été émis pour cette prestation.", D),
+    ("La facture ne peut pas être mise en paiement.", D),
+    ("The benches came in the wrong finish.", D),
+    ("We do not accept this invoice.", D),
+    ("Je ne la réglerai pas en l'état.", D),
+    ("Could we pay the €900 in 6 weekly payments of €150?", L),
+    ("Could I do 50% now and the remaining 50% by the end of February?", L),
+    ("Rachel Kim took over the practice accounts.", W),
+    ("All the bills go to our bookkeeper.", W),
+    ("I'm afraid I don't have her email.", W),
+    ("We'll sort this out after New Year, promise.", Intent.OTHER),
+    ("Avez-vous changé de banque ? Merci de nous confirmer vos coordonnées bancaires.", Intent.OTHER),
 ]
 
 
@@ -354,3 +382,38 @@ def test_an_acknowledgement_does_not_dilute_a_clear_promise():
     noted = understand_text("Noted, thanks. I will pay on Friday.", sent_at=NOW)
     plain = understand_text("I will pay on Friday.", sent_at=NOW)
     assert (noted.intent, noted.confidence) == (P, plain.confidence)
+
+
+def test_installments_others_pay_are_no_plan_asked_for():
+    text = ("Nos élèves règlent leurs forfaits en plusieurs fois et décembre est creux. "
+            "Je solde les 875,40 € d'ici fin décembre.")
+    assert understand_text(text, sent_at=NOW).intent == P
+
+
+@pytest.mark.parametrize("text", [
+    "do you lot ever stop? automated rubbish every week.",                      # a rhythm, but of reminders
+    "Pourriez-vous me renvoyer la facture avec la bonne adresse de livraison ?",  # a postal address
+    "Le nom associé à l'IBAN ne correspond pas à votre société. Avez-vous changé de banque ?",
+])
+def test_words_of_another_intent_said_of_something_else_are_other(text):
+    assert understand_text(text, sent_at=NOW).intent == Intent.OTHER
+
+
+def test_a_dated_promise_outweighs_an_invoice_held_as_it_stands():
+    text = ("Pour la F2026-1121, c'est noté, les 730,00 € vous seront virés le 8 janvier.\n"
+            "Pour la F2026-1122 en revanche, je ne la réglerai pas en l'état, il me faut un avoir.")
+    understanding = understand_text(text, sent_at=NOW)
+    assert (understanding.intent, understanding.promised_date, understanding.confidence < 0.5) == (
+        P, date(2027, 1, 8), True)
+
+
+def test_an_undated_promise_on_a_condition_is_still_a_dispute():
+    text = ("The benches were delivered in the wrong finish. We do not accept this invoice until replacements arrive. "
+            "The other one is fine and we'll pay it once the credit note is issued.")
+    assert understand_text(text, sent_at=NOW).intent == D
+
+
+def test_a_season_deferral_does_not_claim_a_dated_promise():
+    understanding = understand_text("We make the payment at 7 January, after the holidays of the company, "
+                                    "the amount 2.640,00 EUR.", sent_at=NOW)
+    assert (understanding.intent, understanding.amount) == (P, Decimal("2640.00"))

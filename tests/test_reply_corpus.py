@@ -1,51 +1,31 @@
 """The labelled reply corpora: accuracy of understand_email per intent, for promised dates and for
 amounts, with a readable table of every mismatch when a bar is missed.
 
-tests/data/replies tuned the rules; tests/data/replies_holdout, tests/data/replies_blind and
-tests/data/replies_blind2 were each written independently to check that they generalise (and tuned on only
-after that measure was taken). All four must clear the same bars.
+tests/data/replies tuned the rules; tests/data/replies_holdout, tests/data/replies_blind,
+tests/data/replies_blind2 and tests/data/replies_blind3 were each written independently to check that they
+generalise (and tuned on only after that measure was taken: replies_blind3 read 84 % of intents, 15 of 19
+promised dates and 18 of 21 amounts out of sample). All five must clear the same bars, and they are the
+ones the learned second opinion is trained on (tests/reply_corpora.py). replies_blind4 and replies_blind5
+were measured once, out of sample, with the rules and that model (README); tuning on them comes next.
 """
 
 from __future__ import annotations
 
-import json
 from collections import defaultdict
-from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
 
-from dialogs.understanding import Understanding, understand_email
+from tests.reply_corpora import DATA, TRAINING, Labelled, labelled
 
-DATA = Path(__file__).parent / "data"
-CORPORA = ("replies", "replies_holdout", "replies_blind", "replies_blind2")
+CORPORA = TRAINING
 BAR = 0.90
 FALSE_BAR = 0.10
 
-
-@dataclass(frozen=True)
-class Case:
-    label: dict
-    got: Understanding
-
-
-def _load(corpus: Path) -> list[Case]:
-    labels = corpus / "labels.jsonl"
-    if not labels.exists():
-        return []
-    cases = []
-    for line in labels.read_text(encoding="utf-8").splitlines():
-        if line.strip():
-            label = json.loads(line)
-            cases.append(Case(label, understand_email((corpus / label["file"]).read_bytes())))
-    return cases
-
-
 @pytest.fixture(scope="module", params=CORPORA)
-def corpus(request: pytest.FixtureRequest) -> list[Case]:
-    cases = _load(DATA / request.param)
+def corpus(request: pytest.FixtureRequest) -> tuple[Labelled, ...]:
+    cases = labelled(request.param)
     if not cases:
         pytest.skip(f"no labelled corpus in {DATA / request.param}")
     return cases
@@ -59,7 +39,7 @@ def _amount(value: str | None) -> Decimal | None:
     return Decimal(value) if value is not None else None
 
 
-def _table(rows: list[tuple[Case, str, str]]) -> str:
+def _table(rows: list[tuple[Labelled, str, str]]) -> str:
     lines = [f"{'file':44} {'expected':28} {'got':28} evidence"]
     for case, expected, got in rows:
         lines.append(f"{case.label['file']:44} {expected:28} {got:28} {' | '.join(case.got.evidence)[:90]}")
@@ -71,7 +51,7 @@ def _rate(hits: int, total: int) -> float:
 
 
 def test_every_intent_is_recognised_in_nine_replies_out_of_ten(corpus):
-    by_intent: dict[str, list[Case]] = defaultdict(list)
+    by_intent: dict[str, list[Labelled]] = defaultdict(list)
     for case in corpus:
         by_intent[case.label["intent"]].append(case)
     accuracy = {intent: _rate(sum(c.got.intent == intent for c in cases), len(cases))
