@@ -21,6 +21,7 @@ from typing import Any, ClassVar
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
+from bot.clock import Clock
 from bot.telegram_channel import Buttons
 from dialogs.alerts import Alert, AlertKind
 from dialogs.arrival import ArrivalKind
@@ -55,7 +56,6 @@ from storage.models import (
 from storage.reply_matching import Match
 
 log = logging.getLogger("bot.telegram")
-Clock = Callable[[], datetime]
 
 PURPOSE = "chat"  # inbound Message.purpose of what a debtor writes or taps in the chat
 MATCHED_BY = "telegram"  # Reply.matched_by: the chat is linked to its debtor, nothing to guess

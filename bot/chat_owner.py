@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Collection
-from datetime import datetime, tzinfo
+from datetime import tzinfo
 
 from sqlalchemy.engine import Engine
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
@@ -26,6 +26,7 @@ from telegram.ext import (
     filters,
 )
 
+from bot.clock import Clock
 from bot.owner_buttons import PREFIX, Buttons
 from bot.owner_desk import Answer, OwnerDesk, Show
 from bot.telegram_channel import split_text
@@ -38,7 +39,7 @@ Handler = BaseHandler[Update, ContextTypes.DEFAULT_TYPE, None]
 
 
 class OwnerHandlers:
-    def __init__(self, engine: Engine, *, owner_chat_ids: Collection[int], clock: Callable[[], datetime],
+    def __init__(self, engine: Engine, *, owner_chat_ids: Collection[int], clock: Clock,
                  notice_desk: Callable[[], NoticeDesk], plan_desk: PlanDesk, timezone: tzinfo,
                  language: Language) -> None:
         """`notice_desk` makes the NoticeDesk for each approval (`Service.notice_desk`), so rate tables

@@ -26,10 +26,11 @@ from sqlmodel import Session, col, select
 
 from bot import config as config_mod
 from bot import demo_inbox
+from bot.clock import SettableClock
 from bot.config import LoadedConfig
 from bot.demo_chat import BOT_USERNAME, TOKEN, BotApiImitation
 from bot.demo_personas import PERSONAS, Persona
-from bot.demo_sim import DayDone, SimulatedClock, Simulation
+from bot.demo_sim import DayDone, Simulation
 from bot.service import Service, build
 from bot.telegram_channel import TelegramChannel
 from dialogs.rates import UnknownRate
@@ -196,7 +197,7 @@ async def simulate(folder: Path, *, days: int, seed: int, day_done: DayDone, ima
                 start_report = queries.report(session, today=DEMO_DAY.date())
             api = BotApiImitation()
             service = build(loaded, engine, chat=TelegramChannel(TOKEN, request=api))
-            clock = SimulatedClock(DEMO_DAY)
+            clock = SettableClock(DEMO_DAY)
             chat = service.chat_app(clock, request=api)
             assert chat is not None  # [telegram] has a token
             async with chat.application, demo_inbox.inbox(engine, service, clock, mailbox) as replies:

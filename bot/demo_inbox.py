@@ -21,10 +21,11 @@ from typing import Protocol
 
 from imapclient import IMAPClient
 from sqlalchemy.engine import Engine
-from sqlmodel import Session, col, select
+from sqlmodel import Session, select
 
+from bot.clock import Clock
 from bot.dovecot import DovecotServer, dovecot_binary
-from bot.service import Clock, Service
+from bot.service import Service
 from storage.inbound_mail import store
 from storage.models import Direction, Message, MessageStatus
 

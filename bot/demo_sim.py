@@ -27,6 +27,7 @@ from sqlmodel import Session, col, select
 from telegram import Update
 from telegram.ext import Application
 
+from bot.clock import SettableClock
 from bot.demo_chat import BOT_USERNAME, BotApiImitation
 from bot.demo_inbox import Inbox
 from bot.demo_mail import Delivered, MailSink
@@ -46,16 +47,6 @@ from storage.payment_import import import_payments
 TICK_HOURS = (3, 7, *range(9, 18), 18, 22)
 PAYMENT_HOUR = time(10, 0)  # when the owner imports the day's bank payments
 _LINK = re.compile(r"https://t\.me/" + re.escape(BOT_USERNAME) + r"\?start=([A-Za-z0-9_-]+)")
-
-
-class SimulatedClock:
-    """The demo's `now`, moved by the simulation; what the chat and the reply processor read."""
-
-    def __init__(self, now: datetime) -> None:
-        self.now = now
-
-    def __call__(self) -> datetime:
-        return self.now
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,7 +89,7 @@ class Simulation:
     rng: random.Random
     tz: ZoneInfo
     reply_to: str
-    clock: SimulatedClock
+    clock: SettableClock
     inbox: Inbox
     _agenda: list[_Due] = field(default_factory=list)
     _order: Iterator[int] = field(default_factory=itertools.count)

@@ -14,13 +14,13 @@ import selectors
 import socket
 import ssl
 from collections.abc import Awaitable, Callable, Iterator
-from datetime import datetime
 from typing import Any
 
 from imapclient import IMAPClient
 from imapclient.exceptions import CapabilityError, IMAPClientAbortError, IMAPClientError, LoginError
 from sqlalchemy.engine import Engine
 
+from bot.clock import Clock
 from bot.config import ImapConfig
 from storage import inbound_mail
 from storage.inbound_mail import Position, StoreResult
@@ -29,7 +29,6 @@ log = logging.getLogger("bot.imap")
 
 Handle = Callable[[list[int]], Awaitable[None]]
 Alert = Callable[[str], Awaitable[None]]
-Clock = Callable[[], datetime]
 
 SEEN = b"\\Seen"
 KEYWORD = b"$Relance"  # marks on the server what relance has processed, for the owner's mail client

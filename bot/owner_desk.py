@@ -16,6 +16,7 @@ from enum import StrEnum
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
+from bot.clock import Clock
 from bot.owner_buttons import (
     Action,
     Buttons,
@@ -45,7 +46,6 @@ from storage.owner_review import mark_reviewed, waiting_replies
 from storage.queries import case_detail, case_summaries, find_case
 
 log = logging.getLogger("bot.telegram")
-Clock = Callable[[], datetime]
 MAX_CASES = 100  # lines in /cases; `relance cases` lists them all
 MAX_REVIEW = 12  # replies in /review, each with its button
 LAST_EVENTS = 8  # in /case

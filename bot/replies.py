@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, tzinfo
 from email import policy
@@ -17,6 +17,7 @@ from email.parser import BytesHeaderParser
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
+from bot.clock import Clock
 from dialogs.alerts import Alert, AlertKind
 from dialogs.arrival import ArrivalKind
 from dialogs.parties import Channel
@@ -49,7 +50,7 @@ class ReplyProcessor:
     engine: Engine
     effects: ReplyEffects
     timezone: tzinfo
-    clock: Callable[[], datetime]
+    clock: Clock
 
     @property
     def rules(self) -> ReplyRules:

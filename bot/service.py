@@ -10,7 +10,6 @@ import asyncio
 import logging
 import mimetypes
 import signal
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from email.message import Message as Email
@@ -26,6 +25,7 @@ from bot.chat_app import ChatApp, build_application
 from bot.chat_debtor import DebtorHandlers
 from bot.chat_dialog import DebtorDialog
 from bot.chat_owner import OwnerHandlers
+from bot.clock import Clock
 from bot.config import ConfigError, LoadedConfig
 from bot.delivery_errors import ChannelDown
 from bot.dispatcher import ChatSender, DispatchReport, Dispatcher, EmailBuilder, EmailSender
@@ -36,17 +36,16 @@ from bot.replies import ReplyProcessor
 from bot.telegram_channel import TelegramChannel, quiet_http_logs
 from dialogs.alerts import Alert, AlertKind
 from scheduler.alerts import queue_alert
+from scheduler.digest import queue_digest
 from scheduler.notices import NoticeDesk
 from scheduler.plans import PlanDesk
 from scheduler.replies import ReplyEffects
 from scheduler.sweep import SweepReport, sweep
-from scheduler.digest import queue_digest
 from scheduler.watchdog import watch_limitation
 from storage.engine import transaction
 from storage.models import Debtor, Message
 
 log = logging.getLogger("bot.service")
-Clock = Callable[[], datetime]
 
 
 @dataclass(frozen=True, slots=True)

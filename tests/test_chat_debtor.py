@@ -21,6 +21,7 @@ from sqlmodel import Session, col, select
 from telegram import Update
 from telegram.ext import Application
 
+from bot.clock import SettableClock
 from bot.config import LoadedConfig, load
 from bot.service import Service, build, run_forever
 from dialogs.chat_texts import say as text_of
@@ -57,14 +58,6 @@ F-B-1,C-B,Baker & Sons,accounts@baker.example,business,en,2026-09-20,2026-10-20,
 """
 
 
-class Clock:
-    def __init__(self, now: datetime) -> None:
-        self.now = now
-
-    def __call__(self) -> datetime:
-        return self.now
-
-
 @pytest.fixture
 def loaded(config_path: Path, database_url: str) -> LoadedConfig:
     config_path.write_text(f"""
@@ -97,8 +90,8 @@ def service(loaded: LoadedConfig, engine: Engine, tmp_path: Path) -> Service:
 
 
 @pytest.fixture
-def clock() -> Clock:
-    return Clock(NOW)
+def clock() -> SettableClock:
+    return SettableClock(NOW)
 
 
 @pytest.fixture
@@ -137,7 +130,7 @@ class Bot:
         return [label for row in shown[-1].buttons for label, _ in row] if shown else []
 
 
-async def running_bot(service: Service, clock: Clock, api: FakeBotApi) -> AsyncIterator[Bot]:
+async def running_bot(service: Service, clock: SettableClock, api: FakeBotApi) -> AsyncIterator[Bot]:
     chat = service.chat_app(clock, request=api)
     assert chat is not None
     async with chat.application:
@@ -145,7 +138,7 @@ async def running_bot(service: Service, clock: Clock, api: FakeBotApi) -> AsyncI
 
 
 @pytest.fixture
-async def bot(service: Service, clock: Clock, api: FakeBotApi) -> AsyncIterator[Bot]:
+async def bot(service: Service, clock: SettableClock, api: FakeBotApi) -> AsyncIterator[Bot]:
     async for running in running_bot(service, clock, api):
         yield running
 
@@ -433,7 +426,7 @@ async def test_a_payment_plan_is_offered_and_chosen_in_the_chat(bot: Bot, engine
 
 
 async def test_a_restart_in_the_middle_of_a_dispute_resumes_the_awaited_step(
-        service: Service, clock: Clock, engine: Engine, api: FakeBotApi) -> None:
+        service: Service, clock: SettableClock, engine: Engine, api: FakeBotApi) -> None:
     async for first in running_bot(service, clock, api):
         await linked(first, engine, ALICE, "C-A")
         await first.tap(ALICE, "Signaler un problème")
@@ -448,7 +441,7 @@ async def test_a_restart_in_the_middle_of_a_dispute_resumes_the_awaited_step(
 
 
 async def test_a_restart_while_a_typed_date_is_awaited_resumes_it(
-        service: Service, clock: Clock, engine: Engine, api: FakeBotApi) -> None:
+        service: Service, clock: SettableClock, engine: Engine, api: FakeBotApi) -> None:
     async for first in running_bot(service, clock, api):
         await linked(first, engine, BOB, "C-B")
         await first.tap(BOB, "Promise a date")

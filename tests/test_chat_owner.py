@@ -24,6 +24,7 @@ from bot.chat_app import build_application
 from bot.chat_debtor import DebtorHandlers
 from bot.chat_dialog import DebtorDialog
 from bot.chat_owner import OwnerHandlers
+from bot.clock import SettableClock
 from bot.config import LoadedConfig, load
 from bot.owner_buttons import alert_buttons, buttons_for, parse
 from bot.service import Service, build
@@ -75,14 +76,6 @@ source = "test: ECB MRO 2.40 % + 10"
 """
 
 
-class Clock:
-    def __init__(self, now: datetime) -> None:
-        self.now = now
-
-    def __call__(self) -> datetime:
-        return self.now
-
-
 def eur(amount: str, language: Language = Language.FR) -> str:
     return format_money(Decimal(amount), "EUR", language)
 
@@ -129,8 +122,8 @@ def service(loaded: LoadedConfig, engine: Engine, tmp_path: Path) -> Service:
 
 
 @pytest.fixture
-def clock() -> Clock:
-    return Clock(NOW)
+def clock() -> SettableClock:
+    return SettableClock(NOW)
 
 
 @pytest.fixture
@@ -138,13 +131,13 @@ def api() -> FakeBotApi:
     return FakeBotApi()
 
 
-def owner_handlers(service: Service, clock: Clock) -> OwnerHandlers:
+def owner_handlers(service: Service, clock: SettableClock) -> OwnerHandlers:
     config = service.loaded.config
     return OwnerHandlers(service.engine, owner_chat_ids=[OWNER], clock=clock, notice_desk=service.notice_desk,
                          plan_desk=service.plan_desk(), timezone=PARIS, language=config.owner.language)
 
 
-def debtor_handlers(service: Service, clock: Clock) -> DebtorHandlers:
+def debtor_handlers(service: Service, clock: SettableClock) -> DebtorHandlers:
     dialog = DebtorDialog(service.engine, service.replies(clock).effects, PARIS, clock)
     return DebtorHandlers(dialog, owner_chat_ids=[OWNER])
 
@@ -174,7 +167,7 @@ class Bot:
         return [label for row in shown[-1].buttons for label, _ in row] if shown else []
 
 
-async def running(service: Service, clock: Clock, api: FakeBotApi, *, with_debtors: bool) -> AsyncIterator[Bot]:
+async def running(service: Service, clock: SettableClock, api: FakeBotApi, *, with_debtors: bool) -> AsyncIterator[Bot]:
     handlers = owner_handlers(service, clock).handlers()
     if with_debtors:  # as the service registers them: the owner's first
         handlers += debtor_handlers(service, clock).handlers()
@@ -184,7 +177,7 @@ async def running(service: Service, clock: Clock, api: FakeBotApi, *, with_debto
 
 
 @pytest.fixture
-async def bot(service: Service, clock: Clock, api: FakeBotApi) -> AsyncIterator[Bot]:
+async def bot(service: Service, clock: SettableClock, api: FakeBotApi) -> AsyncIterator[Bot]:
     async for b in running(service, clock, api, with_debtors=True):
         yield b
 
@@ -234,7 +227,7 @@ def reply_to_review(engine: Engine, case_id: int | None, *, at: datetime = NOW, 
 
 
 async def test_owner_commands_say_nothing_to_another_chat_when_only_the_owner_handlers_run(
-        service: Service, clock: Clock, api: FakeBotApi, engine: Engine) -> None:
+        service: Service, clock: SettableClock, api: FakeBotApi, engine: Engine) -> None:
     async for b in running(service, clock, api, with_debtors=False):
         for command in ("/cases", "/case 1", "/case C-A", "/pause 1", "/paid F-A-1", "/review", "/help"):
             await b.say(STRANGER, command)
@@ -279,7 +272,7 @@ async def test_cases_lists_each_open_case_with_its_balance_and_state(bot: Bot, e
 
 
 async def test_cases_speak_the_owners_language(config_path: Path, database_url: str, engine: Engine,
-                                               tmp_path: Path, clock: Clock, api: FakeBotApi) -> None:
+                                               tmp_path: Path, clock: SettableClock, api: FakeBotApi) -> None:
     loaded = write_config(config_path, database_url, language="en")
     path = tmp_path / "invoices.csv"
     path.write_text(INVOICES, encoding="utf-8")
