@@ -96,27 +96,6 @@ class ImapInbox:
                            f"Dovecot's log: {self._server.log_tail()}")
 
 
-@asynccontextmanager
-async def inbox(engine: Engine, service: Service, clock: Clock,
-                mailbox: Mailbox) -> AsyncIterator[Inbox]:
-    """The IMAP inbox with the service's listener following it, when `mailbox` has a server; else the entry
-    point."""
-    if mailbox.server is None:
-        yield EntryPointInbox(engine, service, mailbox.why)
-        return
-    listener = service.listener(clock)
-    assert listener is not None, "the demo's config has no [imap] section"
-    stop = asyncio.Event()
-    following = asyncio.create_task(listener.run(stop))
-    imap = ImapInbox(engine, mailbox.server, mailbox.username, mailbox.password)
-    try:
-        yield imap
-    finally:
-        await asyncio.to_thread(imap.close)
-        stop.set()
-        await following
-
-
 @dataclass(frozen=True, slots=True)
 class Mailbox:
     """The firm's mailbox for the demo: an account on a loopback Dovecot, or no server and why not."""
@@ -146,3 +125,24 @@ def mailbox(wanted: bool) -> Iterator[Mailbox]:
         yield Mailbox(server, *server.add_user())
     finally:
         server.close()
+
+
+@asynccontextmanager
+async def inbox(engine: Engine, service: Service, clock: Clock,
+                mailbox: Mailbox) -> AsyncIterator[Inbox]:
+    """The IMAP inbox with the service's listener following it, when `mailbox` has a server; else the entry
+    point."""
+    if mailbox.server is None:
+        yield EntryPointInbox(engine, service, mailbox.why)
+        return
+    listener = service.listener(clock)
+    assert listener is not None, "the demo's config has no [imap] section"
+    stop = asyncio.Event()
+    following = asyncio.create_task(listener.run(stop))
+    imap = ImapInbox(engine, mailbox.server, mailbox.username, mailbox.password)
+    try:
+        yield imap
+    finally:
+        await asyncio.to_thread(imap.close)
+        stop.set()
+        await following

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from functools import cache
 from itertools import pairwise
 from importlib import resources
+from typing import TypedDict
 
 from dialogs.folding import fold
 from dialogs.intents import Intent
@@ -71,9 +72,16 @@ class IntentModel:
         return Suggestion(best, round(probability, 4), clues)
 
 
-def train(examples: Iterable[tuple[str, Intent]]) -> dict[str, object]:
-    """Counts learned from (text, intent) pairs, in the shape MODEL_FILE holds: documents per intent and,
-    per feature, the number of documents of each intent that contain it."""
+class Counts(TypedDict):
+    """What MODEL_FILE holds: documents per intent and, per feature, how many documents of each intent
+    contain it."""
+
+    documents: dict[str, int]
+    features: dict[str, dict[str, int]]
+
+
+def train(examples: Iterable[tuple[str, Intent]]) -> Counts:
+    """Counts learned from (text, intent) pairs."""
     documents: Counter[Intent] = Counter()
     counts: dict[str, Counter[Intent]] = {}
     for text, intent in examples:
@@ -88,9 +96,9 @@ def train(examples: Iterable[tuple[str, Intent]]) -> dict[str, object]:
     }
 
 
-def from_counts(counts: dict[str, object]) -> IntentModel:
-    documents = {Intent(i): int(n) for i, n in dict(counts["documents"]).items()}  # type: ignore[call-overload]
-    table: dict[str, dict[str, int]] = counts["features"]  # type: ignore[assignment]
+def from_counts(counts: Counts) -> IntentModel:
+    documents = {Intent(i): n for i, n in counts["documents"].items()}
+    table = counts["features"]
     total = sum(documents.values())
     # Per intent, every occurrence of a feature; the smoothing spreads ALPHA over the whole vocabulary.
     mass = {i: sum(row.get(str(i), 0) for row in table.values()) + ALPHA * len(table) for i in documents}

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
-from dialogs.intent_model import MODEL_FILE, train
+from dialogs.intent_model import MODEL_FILE, Counts, train
 from dialogs.intents import Intent
 from dialogs.understanding import Understanding, understand_email
 
@@ -42,7 +42,7 @@ def labelled(corpus: str) -> tuple[Labelled, ...]:
     return tuple(cases)
 
 
-def model_counts() -> dict[str, object]:
+def model_counts() -> Counts:
     """What training on the TRAINING sets gives: the text understanding reads (quotes and signature
     removed), with the intent its label names."""
     return train((case.got.new_text, Intent(case.label["intent"])) for name in TRAINING for case in labelled(name))
