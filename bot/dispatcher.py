@@ -26,6 +26,7 @@ from bot.delivery_errors import (
     TemporaryFailure,
     UnknownOutcome,
 )
+from bot.email_channel import Outgoing
 from bot.owner_buttons import buttons_for
 from bot.telegram_channel import Buttons
 from dialogs.alerts import Alert, AlertKind
@@ -39,7 +40,7 @@ from storage import notices, outbox
 from storage.case_changes import EventBuffer, record
 from storage.case_files import CaseStanding, load_case_files, load_standings
 from storage.chat_links import CHAT_LINK
-from storage.finalizing import FinalizingMarks
+from storage.finalizing import FinalizingMarks, in_doubt
 from storage.models import Case, Debtor, Message, MessageStatus
 
 log = logging.getLogger("bot.dispatch")
@@ -50,7 +51,8 @@ BATCH = 200
 class EmailSender(Protocol):
     async def __aenter__(self) -> Any: ...
     async def __aexit__(self, *exc: object) -> Any: ...
-    async def send(self, message: Email, *, before_final_dot: Callable[[], None] | None = None) -> Any: ...
+    async def send(self, message: Email | Outgoing, *, before_final_dot: Callable[[], None] | None = None,
+                   while_waiting: Callable[[], None] | None = None) -> Any: ...
 
 
 class ChatSender(Protocol):
@@ -79,6 +81,19 @@ def backoff(attempts: int) -> timedelta:
     return min(timedelta(minutes=2 ** attempts), timedelta(hours=6))
 
 
+@dataclass(frozen=True, slots=True)
+class _Ahead:
+    """An email made before its turn, from its row as it then read: a restated row is made again."""
+
+    message: Message
+    made_from: tuple[str | None, ...]
+    outgoing: Outgoing
+
+
+def _content_of(message: Message) -> tuple[str | None, ...]:
+    return message.recipient, message.subject, message.body, message.html, message.message_id
+
+
 @dataclass
 class Dispatcher:
     engine: Engine
@@ -87,19 +102,19 @@ class Dispatcher:
     build_email: EmailBuilder
     email: EmailSender | None = None
     chat: ChatSender | None = None
-    # The last email the server accepted whose row still says FINALIZING (see FinalizingMarks).
-    _accepted: int | None = field(default=None, init=False, repr=False)
+    # The next email of the batch, made while the server was answering the one before.
+    _ahead: _Ahead | None = field(default=None, init=False, repr=False)
 
     def recover(self, now: datetime) -> DispatchReport:
-        """After a crash: DELIVERED rows were accepted by the server and FINALIZING ones almost surely
-        (the owner is told), so both count as sent; CLAIMED ones never got their final dot and go again."""
+        """After a crash: FINALIZING rows were accepted by the server, but for the last one, which
+        almost surely was (the owner is told), so all count as sent; CLAIMED ones never got their
+        final dot and go again."""
         report = DispatchReport()
         with Session(self.engine, expire_on_commit=False) as session:
-            for message in outbox.interrupted(session):
-                if message.status is MessageStatus.DELIVERED:
-                    self._sent(session, message, now, note="accepted by the server before a restart")
-                    report.recovered += 1
-                elif message.status is MessageStatus.FINALIZING:
+            interrupted = outbox.interrupted(session)
+            doubtful = in_doubt(interrupted)
+            for message in interrupted:
+                if message is doubtful:
                     # Its body reached the server and its final dot was being written: almost surely
                     # delivered; the owner hears of the microseconds where it may not have been.
                     self._sent(session, message, now, note="interrupted at its final dot; counted as sent")
@@ -108,6 +123,9 @@ class Dispatcher:
                         queue_alert(session, self.policy.owner, Alert(
                             AlertKind.UNCONFIRMED, message.case_id, _debtor_label(session, message.case_id),
                             f"{message.purpose} — {message.recipient} — {message.message_id}"), now)
+                elif message.status is MessageStatus.FINALIZING:
+                    self._sent(session, message, now, note="accepted by the server before a restart")
+                    report.recovered += 1
                 else:
                     message.status = MessageStatus.QUEUED
                     report.resent += 1
@@ -136,7 +154,8 @@ class Dispatcher:
         delivered: list[Message] = []
         down: set[Channel] = set()
         try:
-            for message in messages:
+            for index, message in enumerate(messages):
+                following = messages[index + 1] if index + 1 < len(messages) else None
                 if message.channel in down:  # one refusal is enough: don't hammer a broken server
                     self._retry(message, now, "channel down", backoff(message.attempts))
                     continue
@@ -151,7 +170,8 @@ class Dispatcher:
                             session, message, standing, now, report):
                         continue
                     sender = await self._open(message.channel, stack, opened)
-                    await self._deliver(session, sender, marks, message, standing.debtor if standing else None, now)
+                    await self._deliver(session, sender, marks, message, standing.debtor if standing else None, now,
+                                        following=_following(following, standings))
                     delivered.append(message)
                 except ChannelDown as exc:
                     down.add(message.channel)
@@ -181,7 +201,7 @@ class Dispatcher:
             events.write(session)
             report.sent += len(delivered)
             session.commit()
-            self._accepted = None
+            self._ahead = None
 
     async def _open(self, channel: Channel, stack: AsyncExitStack, opened: dict[Channel, Any]) -> Any:
         """One connection per channel for the whole dispatch, opened when first needed."""
@@ -193,14 +213,15 @@ class Dispatcher:
         return opened[channel]
 
     async def _deliver(self, session: Session, sender: Any, marks: FinalizingMarks, message: Message,
-                       debtor: Debtor | None, now: datetime) -> None:
+                       debtor: Debtor | None, now: datetime,
+                       following: tuple[Message, Debtor | None] | None = None) -> None:
         if message.channel is Channel.TELEGRAM:
             # An owner alert carries its action buttons (approve, pause, …); a debtor's message none.
             buttons = buttons_for(message, self.policy.owner.language) if outbox.is_alert(message) else None
             await sender.send(int(message.recipient or 0), message.body or "", buttons=buttons or None)
             return
-        email = self.build_email(message, None if outbox.is_alert(message) else debtor, now)
-        message_id = str(email["Message-ID"])
+        email = self._email(message, debtor, now)
+        message_id = email.message_id
         if session.in_transaction() or session.new or session.dirty:
             # SQLite has one writer, and a snapshot read before the mark could not write after it:
             # no transaction of ours stays open across a mark. Most messages find none to close.
@@ -209,19 +230,43 @@ class Dispatcher:
 
         def finalizing() -> None:
             nonlocal marked
-            marks.set(message.id or 0, message_id, delivered=self._accepted)
-            self._accepted = None
+            marks.set(message.id or 0, message_id)
             marked = True
 
+        def make_the_next() -> None:
+            if following is not None:
+                self._make_ahead(*following, now)
+
         try:
-            await sender.send(email, before_final_dot=finalizing)
-            self._accepted = message.id
+            await sender.send(email, before_final_dot=finalizing, while_waiting=make_the_next)
+        except (TemporaryFailure, PermanentFailure):
+            if marked:  # refused after its dot: after a crash it must not pass for delivered
+                marks.unset(message.id or 0)
+                marked = False
+            raise
         finally:
             if marked:  # what the row now holds, written by the mark
                 set_committed_value(message, "status", MessageStatus.FINALIZING)
                 set_committed_value(message, "message_id", message_id)
             else:  # kept for the next attempt: a retry sends the same message (RFC 5322 §3.6.4)
                 message.message_id = message_id
+
+    def _email(self, message: Message, debtor: Debtor | None, now: datetime) -> Outgoing:
+        ahead, self._ahead = self._ahead, None
+        if ahead is not None and ahead.message is message  and ahead.made_from == _content_of(message):
+            return ahead.outgoing
+        return self._made(message, debtor, now)
+
+    def _made(self, message: Message, debtor: Debtor | None, now: datetime) -> Outgoing:
+        return Outgoing.of(self.build_email(message, None if outbox.is_alert(message) else debtor, now))
+
+    def _make_ahead(self, message: Message, debtor: Debtor | None, now: datetime) -> None:
+        """Make `message`'s email now, while the server works on the one before: serialising a
+        reminder costs about as much as the server's whole answer, so this time would be lost."""
+        try:
+            self._ahead = _Ahead(message, _content_of(message), self._made(message, debtor, now))
+        except Exception:  # made again in its turn, where its error is reported against it
+            self._ahead = None
 
     def _still_warranted(self, session: Session, message: Message, standing: CaseStanding | None, now: datetime,
                          report: DispatchReport) -> bool:
@@ -335,6 +380,14 @@ class Dispatcher:
             message.error = error
             return
         fail_over(session, self.policy, message, standing.case, standing.debtor, now, error)
+
+
+def _following(message: Message | None, standings: dict[int, CaseStanding]) -> tuple[Message, Debtor | None] | None:
+    """The batch's next message, if it is an email, with its debtor: what can be made ahead."""
+    if message is None or message.channel is not Channel.EMAIL:
+        return None
+    standing = standings.get(message.case_id) if message.case_id else None
+    return message, standing.debtor if standing else None
 
 
 def _debtor_label(session: Session, case_id: int) -> str:

@@ -154,8 +154,12 @@ def _attachment(attachment: Attachment) -> Message:
 
 
 @dataclass(frozen=True, slots=True)
-class _Outgoing:
-    """What one SMTP transaction carries: the envelope and the content as DATA transmits it."""
+class Outgoing:
+    """What one SMTP transaction carries: the envelope and the content as DATA transmits it.
+
+    Serialising a reminder costs more than all its SMTP commands, so a caller with a batch can make
+    the next one while the server answers the current one (`SmtpChannel.send`'s `while_waiting`).
+    """
 
     message_id: str
     sender: str
@@ -163,7 +167,7 @@ class _Outgoing:
     data: bytes
 
     @classmethod
-    def of(cls, message: Message) -> _Outgoing:
+    def of(cls, message: Message) -> Outgoing:
         senders = [address for _, address in getaddresses(message.get_all("From", [])) if address]
         recipients = tuple(address for _, address in getaddresses(
             [*message.get_all("To", []), *message.get_all("Cc", [])]) if address)
@@ -270,20 +274,23 @@ class SmtpChannel:
         except (SMTPException, OSError, TimeoutError):
             smtp.close()  # the server left first; nothing is pending at QUIT
 
-    async def send(self, message: Message, *,
-                   before_final_dot: Callable[[], None] | None = None) -> str:
+    async def send(self, message: Message | Outgoing, *,
+                   before_final_dot: Callable[[], None] | None = None,
+                   while_waiting: Callable[[], None] | None = None) -> str:
         """Deliver `message` to its To and Cc addresses, all or none; return the server's reply.
 
         `before_final_dot` runs once the whole content is with the kernel and before the
         terminating <CRLF>.<CRLF>: until then the server keeps nothing (RFC 5321 §3.8, §4.1.1.4).
         If it raises, the session is dropped without the dot and its exception propagates.
+        `while_waiting` runs once the dot is written, while the server decides; the reply is read
+        after it even if it raises, so the session stays in step.
         TemporaryFailure and PermanentFailure mean the server did not take the message, even
         when the callback has already run; UnknownOutcome means it may have.
         """
-        outgoing = _Outgoing.of(message)
+        outgoing = message if isinstance(message, Outgoing) else Outgoing.of(message)
         async with self._lock:
             try:
-                reply = await self._deliver(outgoing, before_final_dot)
+                reply = await self._deliver(outgoing, before_final_dot, while_waiting)
             except DeliveryError as failure:
                 level = logging.ERROR if isinstance(failure, ChannelDown) else logging.WARNING
                 log.log(level, "%s not sent: %s %s", outgoing.message_id, type(failure).__name__, failure)
@@ -291,7 +298,8 @@ class SmtpChannel:
         log.info("%s sent to %d recipient(s): %s", outgoing.message_id, len(outgoing.recipients), reply)
         return reply
 
-    async def _deliver(self, out: _Outgoing, before_final_dot: Callable[[], None] | None) -> str:
+    async def _deliver(self, out: Outgoing, before_final_dot: Callable[[], None] | None,
+                       while_waiting: Callable[[], None] | None) -> str:
         async with self._phase(_Phase.SESSION):
             smtp = await self._mail_from(out)
         async with self._phase(_Phase.MESSAGE):
@@ -300,8 +308,12 @@ class SmtpChannel:
             self._finalize(out.message_id, before_final_dot)
         async with self._phase(_Phase.MESSAGE):
             _write_final_dot(smtp)
-        async with self._phase(_Phase.FINAL_REPLY):
-            reply = await _final_reply(smtp, self._timeout)
+        try:
+            if while_waiting is not None:
+                while_waiting()
+        finally:
+            async with self._phase(_Phase.FINAL_REPLY):
+                reply = await _final_reply(smtp, self._timeout)
         return f"{reply.code} {reply.message}"
 
     @asynccontextmanager
@@ -316,7 +328,7 @@ class SmtpChannel:
             self._discard()
             raise
 
-    async def _mail_from(self, out: _Outgoing) -> SMTP:
+    async def _mail_from(self, out: Outgoing) -> SMTP:
         """MAIL FROM on the open session; one the server dropped while idle is reopened once."""
         reused = self._smtp is not None and self._smtp.is_connected
         smtp = await self._session(out.message_id)
@@ -373,7 +385,7 @@ class SmtpChannel:
             smtp.close()
 
 
-async def _content(smtp: SMTP, out: _Outgoing, timeout: float) -> None:
+async def _content(smtp: SMTP, out: Outgoing, timeout: float) -> None:
     """RCPT TO for every recipient, DATA, then the content up to (not including) the final dot."""
     for recipient in out.recipients:
         await smtp.rcpt(recipient)
@@ -390,7 +402,8 @@ async def _content(smtp: SMTP, out: _Outgoing, timeout: float) -> None:
 # SMTPProtocol.write() and .read_response() are public methods of an undocumented class;
 # _drain_helper() is the private half of the asyncio StreamWriter.drain() flow control that its
 # FlowControlMixin copies. Nothing between writing the dot and calling read_response() yields
-# to the event loop, so the reply cannot arrive before the protocol expects it.
+# to the event loop (`while_waiting` is synchronous), so the reply cannot arrive before the
+# protocol expects it.
 
 def _protocol(smtp: SMTP) -> SMTPProtocol:
     if smtp.protocol is None:

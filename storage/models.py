@@ -23,10 +23,9 @@ class Direction(StrEnum):
 class MessageStatus(StrEnum):
     QUEUED = "queued"
     CLAIMED = "claimed"
-    # Email only: the body has reached the server, the final dot is being written (see dispatcher).
+    # Email only: the body has reached the server, the final dot is being written or was, and its
+    # Event is yet to be written (see storage/finalizing.py).
     FINALIZING = "finalizing"
-    # Email only: the server accepted it; its Event is yet to be written.
-    DELIVERED = "delivered"
     SENT = "sent"
     FAILED = "failed"
     CANCELLED = "cancelled"

@@ -1,6 +1,6 @@
 """The outbox: messages decided but not yet delivered, each unique on its idempotency key.
 
-A row moves QUEUED → CLAIMED → (FINALIZING → DELIVERED, email only) → SENT, or to FAILED or CANCELLED.
+A row moves QUEUED → CLAIMED → (FINALIZING, email only) → SENT, or to FAILED or CANCELLED.
 A cancelled row gives its key up, so the same step may be decided again later.
 """
 
@@ -128,9 +128,8 @@ def claim(session: Session, ids: Sequence[int], now: datetime) -> list[Message]:
 
 
 def interrupted(session: Session) -> list[Message]:
-    """Rows a dead dispatcher left CLAIMED, FINALIZING or DELIVERED."""
-    query = select(Message).where(col(Message.status).in_(
-        [MessageStatus.CLAIMED, MessageStatus.FINALIZING, MessageStatus.DELIVERED]))
+    """Rows a dead dispatcher left CLAIMED or FINALIZING."""
+    query = select(Message).where(col(Message.status).in_([MessageStatus.CLAIMED, MessageStatus.FINALIZING]))
     return list(session.exec(query.order_by(col(Message.id))))
 
 

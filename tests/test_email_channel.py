@@ -20,7 +20,7 @@ from bot.delivery_errors import (
     TemporaryFailure,
     UnknownOutcome,
 )
-from bot.email_channel import Attachment, SmtpChannel, compose, new_message_id
+from bot.email_channel import Attachment, Outgoing, SmtpChannel, compose, new_message_id
 from dialogs.parties import Language
 from tests.smtp_server import DROP, RecordingServer, free_port, smtp_server  # noqa: F401
 
@@ -254,6 +254,30 @@ async def test_a_callback_that_raises_leaves_nothing_at_the_server_and_a_fresh_c
 
     [received] = smtp_server.received
     assert received.message["Message-ID"] == "<relance-1@durand.example>"
+
+
+async def test_work_done_while_the_server_answers_comes_after_the_final_dot_and_keeps_the_session_in_step(
+        smtp_server):
+    class Broken(Exception):
+        pass
+
+    order: list[str] = []
+
+    def meanwhile() -> None:
+        order.append("while waiting")
+        raise Broken("made the next one wrong")
+
+    async with channel_for(smtp_server) as channel:
+        with pytest.raises(Broken):
+            await channel.send(reminder(message_id="<first@durand.example>"),
+                               before_final_dot=lambda: order.append("before the dot"), while_waiting=meanwhile)
+        reply = await channel.send(Outgoing.of(reminder(message_id="<second@durand.example>")))
+
+    assert order == ["before the dot", "while waiting"]
+    assert reply.startswith("250 ")  # the first reply was read in its turn, not taken for this one
+    assert [r.message["Message-ID"] for r in smtp_server.received] == [
+        "<first@durand.example>", "<second@durand.example>"]
+    assert smtp_server.connections == 1
 
 
 def authenticator(accepted: str, logins: list[str]) -> Any:

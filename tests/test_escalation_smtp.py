@@ -26,10 +26,12 @@ from zoneinfo import ZoneInfo
 
 import holidays
 import pytest
+from sqlalchemy import text
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
 from bot.config import LoadedConfig, load
+from bot.dispatcher import Dispatcher
 from bot.email_channel import SmtpChannel
 from bot.service import Service, build
 from bot.telegram_channel import TelegramChannel
@@ -589,6 +591,24 @@ async def test_a_partial_payment_imported_between_the_sweep_and_the_send_is_stat
     assert (restated.data["total_before"], restated.data["total"]) == ("1450.00", "1000.00")
 
 
+async def test_payments_imported_between_the_sweep_and_the_send_are_stated_in_every_reminder_of_the_batch(
+        service, engine, tmp_path, smtp_server, relance):  # noqa: F811
+    # Each email is made while the server answers the one before it: a row restated at its turn
+    # must go out as restated, not as it was made.
+    refs = ["A", "B", "C"]
+    import_at(engine, tmp_path, IMPORTED, *(invoice(f"F-{n}", ref, "2026-12-01") for n, ref in enumerate(refs)))
+    sweep(engine, service.dispatcher.policy, service.dispatcher.composer, now=paris(COURTESY))
+    paid = payments_csv(tmp_path, *((f"F-{n}", "2026-11-29", "450.00") for n, _ in enumerate(refs)))
+    assert relance("import", "payments", paid).exit_code == 0
+
+    await service.dispatcher.dispatch(paris(COURTESY))
+
+    for ref in refs:
+        [courtesy] = debtor_mail(smtp_server, ref)
+        assert f"Total restant dû : 1{NNBSP}000,00{NBSP}€" in text_of(courtesy)
+        assert outbox_row(engine, courtesy["Message-ID"]).stated_total == Decimal("1000.00")
+
+
 # -- 3. one statement per debtor ----------------------------------------------------------------
 
 
@@ -711,6 +731,63 @@ async def test_a_reminder_refused_just_before_the_window_closes_is_retried_only_
 
     [delivered] = debtor_mail(smtp_server, "S")
     assert wall(delivered) == "2026-12-07 09:00"  # not Friday at 18:00, nor over the weekend
+
+
+# -- 6b. after a crash ------------------------------------------------------------------------------
+
+
+def left_by_a_crash(engine: Engine, *statuses: MessageStatus) -> list[int]:
+    """The outbox rows, in order, as a killed dispatcher would have left them."""
+    with Session(engine) as session:
+        rows = session.exec(select(Message).order_by(col(Message.id))).all()
+        assert len(rows) == len(statuses)
+        for row, status in zip(rows, statuses, strict=True):
+            row.status = status
+            row.message_id = f"<{row.id}@durand.example>" if status is MessageStatus.FINALIZING else None
+            session.add(row)
+        session.commit()
+        return [row.id or 0 for row in rows]
+
+
+async def test_after_a_crash_marked_reminders_count_as_sent_and_only_the_last_marked_one_is_reported_in_doubt(
+        service, engine, tmp_path, smtp_server):  # noqa: F811
+    import_at(engine, tmp_path, IMPORTED, *(invoice(f"F-{ref}", ref, "2026-12-01") for ref in ("A", "B", "C")))
+    sweep(engine, service.dispatcher.policy, service.dispatcher.composer, now=paris(COURTESY))
+    accepted, in_flight, claimed = left_by_a_crash(
+        engine, MessageStatus.FINALIZING, MessageStatus.FINALIZING, MessageStatus.CLAIMED)
+
+    service.recover(paris(COURTESY))
+    await service.dispatcher.dispatch(paris(COURTESY))
+
+    notes = {e.data["message"]: e.data.get("note")
+             for ref in ("A", "B", "C") for e in events(engine, ref, "reminder_sent")}
+    assert notes == {accepted: "accepted by the server before a restart",
+                     in_flight: "interrupted at its final dot; counted as sent", claimed: None}
+    assert [to_address(r) for r in smtp_server.received if to_address(r) != OWNER] == ["c@clients.example"]
+    [alert] = owner_mail(smtp_server)
+    assert f"<{in_flight}@durand.example>" in text_of(alert) and f"<{accepted}@durand.example>" not in text_of(alert)
+
+
+async def test_a_reminder_refused_after_its_final_dot_is_unmarked_at_once_so_a_crash_would_send_it_again(
+        service, engine, tmp_path, smtp_server, monkeypatch):  # noqa: F811
+    import_at(engine, tmp_path, IMPORTED, ONE_INVOICE)
+    sweep(engine, service.dispatcher.policy, service.dispatcher.composer, now=paris(COURTESY))
+    smtp_server.answer_next("DATA", "451 4.3.0 Mail server temporarily rejected message")
+    left_when_refused: list[str] = []
+    handle_refusal = Dispatcher._temporary
+
+    def look_then_handle(dispatcher: Dispatcher, *args: Any) -> None:
+        with engine.connect() as connection:  # what a kill at this instant would leave
+            left_when_refused.extend(connection.execute(text("SELECT status FROM message")).scalars())
+        handle_refusal(dispatcher, *args)
+
+    monkeypatch.setattr(Dispatcher, "_temporary", look_then_handle)
+    await service.dispatcher.dispatch(paris(COURTESY))
+
+    assert left_when_refused == ["claimed"]  # not FINALIZING: recovery would count it as delivered
+    assert smtp_server.received == []
+    [row] = outbox(engine)
+    assert row.status is MessageStatus.QUEUED and "451" in (row.error or "")
 
 
 # -- 7. a permanent refusal --------------------------------------------------------------------------

@@ -40,6 +40,19 @@ def test_migrating_an_empty_database_creates_exactly_the_tables_the_models_descr
     assert current_revision(engine) == head_revision()
 
 
+def test_a_row_an_earlier_version_left_delivered_reads_as_finalizing_once_upgraded(database_url):
+    engine = make_engine(database_url)
+    upgrade(engine, "0005")
+    with engine.begin() as connection:
+        connection.execute(text("INSERT INTO message (direction, channel, purpose, status, attempts, created_at) "
+                                "VALUES ('out', 'email', 'courtesy', 'delivered', 0, '2026-11-23 10:30:00')"))
+
+    upgrade(engine)
+
+    with engine.connect() as connection:
+        assert connection.execute(text("SELECT status FROM message")).scalar_one() == "finalizing"
+
+
 def test_sqlite_runs_in_wal_mode_with_foreign_keys_enforced(engine):
     if engine.dialect.name != "sqlite":
         pytest.skip("SQLite only")
