@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from enum import StrEnum
 
-from dialogs.dates import NUMBER_WORDS, number_value
+from dialogs.dates import MONTHS, NUMBER_WORDS, number_value
 from dialogs.folding import fold
 from dialogs.money import AmountError, parse_amount
 
@@ -23,6 +23,8 @@ class MoneyRole(StrEnum):
     INSTALLMENT = "installment"  # one of several: "3 x 400 €", "400 € par mois"
     CAPITAL = "capital"          # "SARL au capital de 10 000 €": a signature, never a payment
     LIMIT = "limit"              # "invoices over $1,000 need two signatures": a threshold, not a sum
+    CONTESTED = "contested"      # "la différence de 250 €", "£120 overcharged": the part a dispute is about
+    AGREED = "agreed"            # "the £2,400 as agreed": a sum to pay, but never the part disputed
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,13 +40,17 @@ class MoneyMention:
 
 _CURRENCIES = {"€": "EUR", "eur": "EUR", "euro": "EUR", "euros": "EUR", "balles": "EUR",
                "£": "GBP", "gbp": "GBP", "livre": "GBP", "livres": "GBP", "pound": "GBP", "pounds": "GBP",
-               "$": "USD", "usd": "USD", "us$": "USD", "dollar": "USD", "dollars": "USD"}
+               "$": "USD", "usd": "USD", "us$": "USD", "dollar": "USD", "dollars": "USD",
+               "chf": "CHF", "fr.": "CHF", "sfr.": "CHF", "franc": "CHF", "francs": "CHF"}
 # Thousands grouped by spaces, dots or commas, or a plain number, with up to two decimals.
-# Swiss writers group thousands with an apostrophe: "EUR 2'340.00".
-_NUM = r"\d{1,3}(?:[ .,']\d{3})+(?:[.,]\d{1,2})?(?!\d)|\d+(?:[.,]\d{1,2})?(?!\d)"
-_CUR_AFTER = r"€|eur(?:os?)?\b|balles\b|£|gbp\b|livres?(?:\s+sterling)?\b|pounds?\b|\$|usd\b|dollars?\b"
+# Swiss writers group thousands with an apostrophe: "EUR 2'340.00"; they and German writers put a dash for
+# no cents: "CHF 3'450.–", "860,- EUR".
+_CENTS = r"(?:[.,]\d{1,2}|[.,]-{1,2}(?![\w-]))?"
+_NUM = r"\d{1,3}(?:[ .,']\d{3})+" + _CENTS + r"(?!\d)|\d+" + _CENTS + r"(?!\d)"
+_CUR_AFTER = (r"€|eur(?:os?)?\b|balles\b|£|gbp\b|livres?(?:\s+sterling)?\b|pounds?\b|\$|usd\b|dollars?\b|chf\b|"
+              r"francs?\b|fr\.")
 _MONEY = re.compile(
-    r"(?<![\w.,/-])(?:(?P<before>€|£|us\$|\$|eur\b|gbp\b|usd\b)\s?(?P<n1>" + _NUM + r")"
+    r"(?<![\w.,/-])(?:(?P<before>€|£|us\$|\$|eur\b|gbp\b|usd\b|chf\b|s?fr\.)\s?(?P<n1>" + _NUM + r")"
     r"|(?P<n2>" + _NUM + r")\s?(?P<after>" + _CUR_AFTER + r"))")
 # A bare number is money only right after a verb or noun of paying: "je peux verser 500 vendredi".
 _BARE = re.compile(
@@ -54,14 +60,19 @@ _BARE = re.compile(
     r"deja|already)\s*)*(?<![\w.,/-])(?P<n3>" + _NUM + r")"
     r"(?!\s*(?:jours?|days?|fois|x\b|mois|months?|semaines?|weeks?|%|/|h\b|heures?|ans|years?|[.,]\d))")
 
+_MONTH = r"(?:" + "|".join(sorted(MONTHS, key=len, reverse=True)) + r")"
 _COUNT = r"(?P<count>\d{1,2}|" + "|".join(re.escape(w) for w in NUMBER_WORDS if " " not in w) + r")"
 _TIMES_BEFORE = re.compile(_COUNT + r"\s*(?:x|fois|×|\*)\s*(?:de\s+)?$")
 # Plural nouns only ("payment of USD 2,000" is one sum), and "mensualité", always one of several.
 # The rhythm may come between the count and the noun: "6 weekly payments of €150".
 _RHYTHM = r"(?:mensuel(?:le)?s?|hebdomadaires?|monthly|weekly|fortnightly|equal|egaux|egales)\s+"
 _INSTALLMENTS_OF = re.compile(_COUNT + r"?\s*(?:" + _RHYTHM + r")?(?:mensualites?|versements|echeances|paiements|"
-                              r"prelevements|installments?|instalments?|payments|traites)\s+(?:" + _RHYTHM + r")?"
-                              r"(?:de|of)\s+(?:environ\s+|about\s+)?$")
+                              r"prelevements|installments?|instalments?|payments|traites|rates)\s+(?:" + _RHYTHM + r")?"
+                              r"(?:de|of)\s+(?:environ\s+|about\s+)?$"
+                              # One of them by its rank: "first rate of 1.100 EUR", "le second versement de 500 €"
+                              r"|\b(?:first|second|third|last|final|premiere?|deuxieme|seconde?|troisieme|derniere?)\s+"
+                              r"(?:rate|installment|instalment|payment|versement|paiement|mensualite|echeance|"
+                              r"tranche)\s+(?:de|of)\s+$")
 _PER_PERIOD_AFTER = re.compile(r"^\s*(?:/\s*|par\s+|per\s+|a\s+|an?\s+|chaque\s+|each\s+|every\s+|tous\s+les\s+|"
                                r"toutes\s+les\s+)(?:(?:two|2|deux|other|quinze|15)\s+)?(?:mois|months?|semaines?|"
                                r"weeks?|jours|trimestre|quarter|quinzaine)\b"
@@ -69,10 +80,32 @@ _PER_PERIOD_AFTER = re.compile(r"^\s*(?:/\s*|par\s+|per\s+|a\s+|an?\s+|chaque\s+
                                r"|^\s*(?:every|each|chaque|tous\s+les)\s+(?:mondays?|tuesdays?|wednesdays?|thursdays?|"
                                r"fridays?|saturdays?|sundays?|lundis?|mardis?|mercredis?|jeudis?|vendredis?|samedis?)\b"
                                r"|^\s*(?:mensuels?|monthly|weekly|fortnightly|bi-?weekly)\b"
+                               # "950 euros chaque fois", "£200 each time"
+                               r"|^\s*(?:chaque\s+fois|a\s+chaque\s+fois|each\s+time|every\s+time)\b"
+                               # one sum on a day of several months: "£300 on the 1st of December, January and March"
+                               r"|^\s*(?:on\s+)?(?:the|le)\s+\d{1,2}(?:st|nd|rd|th|er|e)?\s+(?:of\s+|de\s+|d')?"
+                               + _MONTH + r"\s*(?:,\s*" + _MONTH + r"\s*)*(?:and|et)\s+" + _MONTH + r"\b"
                                # "$600 on the 15th of each month", "300 € le 5 de chaque mois"
                                r"|^\s*(?:on\s+)?(?:the|le)\s+\d{1,2}(?:st|nd|rd|th|er|e)?\s+(?:of\s+(?:each|every)"
                                r"\s+month|de\s+chaque\s+mois)\b")
 _CAPITAL_BEFORE = re.compile(r"\bcapital\b[^.\n]{0,25}$")
+# The part a dispute names: the difference, the excess, the sum refused or said too high.
+_CONTESTED_BEFORE = re.compile(
+    r"(?:\b(?:difference|ecart|surplus|excedent|excess|extra|supplement|overcharge)\s+(?:de|of|d')\s*"
+    r"|\b(?:contest\w*|disputed?|dispute)\s+(?:les\s+|le\s+|la\s+|the\s+)?"
+    r"|\b(?:(?:paierai|paierons|payerai|payerons|reglerai|reglerons|paye|paie|payons|regle|reglons)\s+(?:pas|jamais)"
+    r"|(?:mais|certainement|surtout|absolument)\s+pas)\s+(?:les|le|la|ces|ce|cette)\s+"
+    r"|\b(?:won't|will\s+not|shan't|not|refuse\s+to)\s+(?:be\s+)?pay(?:ing)?\s+(?:for\s+)?(?:those|these|the|this|"
+    r"that)?\s*\(?\s*)$")
+_CONTESTED_AFTER = re.compile(
+    r"^\s*\)?\s*(?:too\s+(?:high|much)|de\s+trop|en\s+trop|overcharged|surfactur\w*|"
+    r"(?:we|i)\s+(?:will\s+not|won't|shall\s+not|cannot|can't|refuse\s+to)\s+pay|"
+    r"(?:je|nous)\s+(?:ne\s+)?(?:paierai|paierons|reglerai|reglerons|payerai|payerons)\s+pas)\b")
+# A price agreed is what the debtor accepts: "(£2,400 all in)", "a fixed price of € 1.200", "comme convenu".
+_AGREED_BEFORE = re.compile(r"\b(?:agreed|convenue?s?|fixed\s+price|prix\s+(?:fixe|forfaitaire)|forfait|quoted|"
+                            r"quotation|devis)\b[^.;!?\n]{0,30}$")
+_AGREED_AFTER = re.compile(r"^\s*\)?\s*,?\s*(?:all\s+in|as\s+(?:agreed|quoted)|comme\s+(?:convenu|prevu)|"
+                           r"tout\s+compris)\b")
 _LIMIT_BEFORE = re.compile(r"\b(?:over|above|under|below|exceeding|more\s+than|less\s+than|up\s+to|plus\s+de|"
                            r"moins\s+de|au-dessus\s+de|au-dela\s+de|en\s+dessous\s+de|superieure?s?\s+a|"
                            r"inferieure?s?\s+a|jusqu'a)\s*$")
@@ -96,7 +129,7 @@ def _value(number: str) -> Decimal | None:
 
 
 def _role(folded: str, start: int, end: int) -> tuple[MoneyRole, int | None]:
-    before, after = folded[max(0, start - 40):start], folded[end:end + 30]
+    before, after = folded[max(0, start - 40):start], folded[end:end + 60]
     if _CAPITAL_BEFORE.search(before):
         return MoneyRole.CAPITAL, None
     if _LIMIT_BEFORE.search(before):
@@ -106,6 +139,10 @@ def _role(folded: str, start: int, end: int) -> tuple[MoneyRole, int | None]:
         return MoneyRole.INSTALLMENT, number_value(times["count"]) if times["count"] else None
     if _PER_PERIOD_AFTER.match(after):
         return MoneyRole.INSTALLMENT, None
+    if _CONTESTED_AFTER.match(after) or _CONTESTED_BEFORE.search(before):
+        return MoneyRole.CONTESTED, None
+    if _AGREED_AFTER.match(after) or _AGREED_BEFORE.search(before):
+        return MoneyRole.AGREED, None
     if _OWED_AFTER.match(after) or _OWED_BEFORE.search(before):
         return MoneyRole.OWED, None
     return MoneyRole.SUM, None

@@ -195,6 +195,22 @@ def _weekday(m: re.Match[str], today: date) -> date | None:
     return today + timedelta(days=(_WEEKDAYS[m["weekday"]] - today.weekday() - 1) % 7 + 1)
 
 
+def _named_day(m: re.Match[str], today: date) -> date | None:
+    """"Thursday 12/10": whichever reading of the numbers falls on the weekday named, whoever writes it."""
+    first, second = int(m["first"]), int(m["second"])
+    year = _year_of(m["year"], today)
+    for day, month in ((first, second), (second, first)):
+        if not 1 <= month <= 12:
+            continue
+        try:
+            value = _year_implied(today, month, day) if year is None else date(year, month, day)
+        except ValueError:
+            continue
+        if value is not None and value.weekday() == _WEEKDAYS[m["weekday"]]:
+            return value
+    return None
+
+
 def _day_of_month(m: re.Match[str], today: date) -> date | None:
     return _next_day_of_month(today, int(m["day"]))
 
@@ -222,10 +238,13 @@ _NOT_AMOUNT = r"(?!\s*(?:€|eur|euros?|\$|£|%|x\b|h\d|h\b|:\d))"
 
 # Each line: a pattern over folded text and how it resolves. Order matters only between patterns
 # that match the same span (the longest match wins, then the earlier line).
-# "12/11" is read apart: whether it is day/month or month/day depends on the writer.
-_NUMERIC = WordRegex(r"(?<![\d/.,-])(?P<first>\d{1,2})[/.-](?P<second>\d{1,2})(?:[/.-](?P<year>\d{4}|\d{2}))?"
-                     r"(?!\d|[/.,-]\d)" + _NOT_AMOUNT)
+# "12/11" is read apart: whether it is day/month or month/day depends on the writer. A hyphen only with
+# its year ("15-12-2026"): without, it joins a range ("1-2 business days", "Mon-Fri 9-5").
+_NUMERIC = WordRegex(r"(?<![\d/.,-])(?P<first>\d{1,2})(?:[/.]|-(?=\d{1,2}-\d{2}))(?P<second>\d{1,2})"
+                     r"(?:[/.-](?P<year>\d{4}|\d{2}))?(?!\d|[/.,-]\d)" + _NOT_AMOUNT)
 PATTERNS: list[tuple[WordRegex, _Resolver]] = [(WordRegex(p), r) for p, r in (
+    (r"\b" + _WEEKDAY + r"\.?,?[ \t]+(?:the\s+|le\s+)?(?P<first>\d{1,2})[/.](?P<second>\d{1,2})"
+     r"(?:[/.](?P<year>\d{4}|\d{2}))?(?!\d|[/.,-]\d)", _named_day),
     (r"(?:(?:le\s+|on\s+)?" + _WEEKDAY + r"\.?,?\s+)?(?:le\s+|the\s+)?(?<!\d)(?P<day>\d{1,2})" + _ORDINAL
      + r"\s+(?:of\s+|de\s+)?"
      + _MONTH + _YEAR, _day_month),
@@ -260,7 +279,8 @@ PATTERNS: list[tuple[WordRegex, _Resolver]] = [(WordRegex(p), r) for p, r in (
     (r"\b(?:le\s+|on\s+)?(?:" + _WEEKDAY + r")[ \t]+(?:le\s+|the\s+)?(?P<day>\d{1,2})" + _ORDINAL
      + r"(?!\d|\s*(?:[/.:h-]\d|€|eur)|[ .]\d{2}\b)",
      _day_of_month),
-    (r"\b(?:(?:ce|this|next|coming|on|by|d'ici|avant|des|le)\s+)?" + _WEEKDAY
+    # Not the end of a range of opening days: "Mon-Fri 9-5".
+    (r"\b(?:(?:ce|this|next|coming|on|by|d'ici|avant|des|le)\s+)?(?<!-)" + _WEEKDAY
      + r"(?:\s+(?:prochain|qui\s+vient|next|matin|apres-midi|soir))?", _weekday),
     (r"\b(?:avant\s+le|d'ici\s+(?:au|le)|pour\s+le|jusqu'au|au\s+plus\s+tard\s+le|a\s+partir\s+du|des\s+le|"
      r"le)\s+(?P<day>\d{1,2}|1er)(?:er)?(?=\s*(?:$|[,.;!?)](?!\d)|au\s+plus\s+tard|prochain|de\s+ce\s+mois|du\s+mois"
@@ -277,7 +297,8 @@ _CLAUSE_BREAK = re.compile(r"[.;!?\n,]|\b(?:et|mais|puis|and|but|then)\b")
 _PAST_PARTICIPLE = re.compile(
     r"\b(?:vire|virees?|payee?s?|reglee?s?|versee?s?|effectuee?s?|envoyee?s?|emise?s?|transferee?s?|executee?s?|"
     r"passee?|parti|partie|fait|lance|ordonne|recue?s?|prelevee?s?|debitee?s?|paid|sent|transferred|wired|made|issued|processed|"
-    r"settled|initiated|received|went|left|posted|(?<!la\s)postee?|mailed|cancell?ed|annulee?)\b")
+    r"settled|initiated|received|went|left|posted|(?<!la\s)postee?|mailed|cancell?ed|annulee?|arrived|delivered|"
+    r"came)\b")
 # French present tense looks like the participle once accents are gone: "je vous règle le 15".
 _FRENCH_PRESENT = re.compile(r"\b(?:je|j'|j(?=vous)|tu|il|elle|on|nous|vous)\s*"
                              r"(?:(?:vous|te|le|la|les|lui|leur|l')\s*)?"

@@ -3,6 +3,8 @@ of the original (debtors write "decembre", "Décembre" and "DÉCEMBRE")."""
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 _ACCENTED = "àâäáãåéèêëíìîïóòôöõúùûüýÿçñÀÂÄÁÃÅÉÈÊËÍÌÎÏÓÒÔÖÕÚÙÛÜÝÇÑ"
 _PLAIN = "aaaaaaeeeeiiiiooooouuuuyycnaaaaaaeeeeiiiiooooouuuuycn"
 _TABLE = str.maketrans(
@@ -11,6 +13,8 @@ _TABLE = str.maketrans(
 )
 
 
+# Each reader of a reply (intents, dates, sums, its language) folds the same text: once is enough.
+@lru_cache(maxsize=16)
 def fold(text: str) -> str:
     """Lower case without accents, typographic apostrophes and spaces made plain; same length as `text`."""
     return text.translate(_TABLE)

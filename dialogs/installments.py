@@ -17,13 +17,13 @@ _MONTH = "|".join(sorted(MONTHS, key=len, reverse=True))
 _IN_N_PARTS = re.compile(
     r"\b(?:en|in|sur)\s+(?P<count>" + _COUNT + r")\s+(?:(?:weekly|monthly|fortnightly|equal|hebdomadaires)\s+)?"
     r"(?:fois|versements|mensualites|echeances|paiements|tranches|"
-    r"prelevements|instal?lments|payments|parts|monthly\s+payments)\b"
+    r"prelevements|instal?lments|payments|parts|rates|monthly\s+payments)\b"
     r"|\b(?P<count2>" + _COUNT + r")\s+(?:mensualites|versements|echeances|paiements|prelevements|monthly\s+"
     r"(?:payments|instal?lments)|instal?lments|payments)\b")
 _HALVES = re.compile(r"\bhalf\b[^.;!?\n]{0,40}\bhalf\b|\bmoitie\b[^.;!?\n]{0,40}\b(?:moitie|reste|solde)\b"
                      # "50% now and the remaining 50% by the end of February"
                      r"|\b\d{1,2}\s?%[^.;!?\n]{0,40}\b(?:\d{1,2}\s?%|reste|solde|rest|remaining|balance)")
-_DURATION = re.compile(r"\b(?:pendant|sur|durant|for|over|across)\s+(?P<count>" + _COUNT
+_DURATION = re.compile(r"\b(?:pendant|sur|durant|soit|for|over|across)\s+(?P<count>" + _COUNT
                        + r")\s+(?P<unit>mois|months|semaines|weeks)\b")
 _MONTH_RANGE = re.compile(r"\b(?:de|d'|from)\s*(?P<first>" + _MONTH + r")\s+(?:a|au|to|until|through)\s+(?P<last>"
                           + _MONTH + r")\b")
@@ -32,8 +32,15 @@ _DAY_OF_EACH_MONTH = re.compile(r"\b(?:le|the|on\s+the)\s+(?P<day>\d{1,2})(?:er|
                                 r"th)?\s+of\s+(?:each|every|the)\s+month\b")
 _WEEKLY = re.compile(r"\b(?:par|chaque|a|per|each|every)\s+(?:semaine|week)\b|\b(?:weekly|hebdomadaires?)\b")
 _STARTING = re.compile(r"\b(?:a\s+partir\s+du|a\s+partir\s+de|a\s+compter\s+du|des\s+le|debut|des|starting|from|"
-                       r"beginning|commencing|premier\s+versement|first\s+(?:payment|instal?lment))\b[^.;!?\n]{0,25}$")
-_REMAINDER_BEFORE = re.compile(r"\b(?:reste|solde|rest|balance|remainder|remaining|final)\b[^.;!?\n]{0,15}$")
+                       r"beginning|commencing|premier\s+versement|first\s+(?:payment|instal?lment|rate))\b"
+                       r"[^.;!?\n]{0,25}$")
+_REMAINDER_BEFORE = re.compile(r"\b(?:reste|restera|restant|solde|rest|balance|remainder|remaining|final)\b"
+                               r"[^.;!?\n]{0,15}$")
+# The remainder's sum, said without its day: "and the remaining £650 in April".
+_REMAINDER_SUM_BEFORE = re.compile(r"\b(?:reste|solde|rest|balance|remainder|remaining)\b(?:\s+(?:de|of))?\s*$")
+# A share paid at once: "500 € maintenant", "£200 now".
+_NOW_AFTER = re.compile(r"\s*(?:maintenant|now|today|aujourd'hui|tout\s+de\s+suite|immediatement|right\s+away|"
+                        r"straight\s+away)\b")
 # The second share named before a plan's only date: "half now and half at the end of February".
 _LAST_SHARE_BEFORE = re.compile(r"(?:\b(?:reste|solde|rest|balance|remainder|remaining|half|moitie)\b|%)"
                                 r"[^.;!?\n]{0,15}$")
@@ -66,7 +73,7 @@ def _stepped(start: date, count: int, *, weekly: bool) -> list[date]:
 def propose(folded: str, amounts: list[MoneyMention], dates: list[DateMention], today: date | None) -> Proposal:
     """One entry per installment the text proposes, dated and sized as far as the text says."""
     future = [d for d in dates if not d.past]
-    schedule = _explicit_schedule(folded, amounts, future)
+    schedule = _explicit_schedule(folded, amounts, future, today)
     if schedule is not None:
         return schedule
     per_part = next((a for a in amounts if a.role is MoneyRole.INSTALLMENT), None)
@@ -105,19 +112,29 @@ def propose(folded: str, amounts: list[MoneyMention], dates: list[DateMention], 
     return Proposal(tuple(Installment(day, amount) for day in _stepped(first, count, weekly=weekly)), parts)
 
 
-def _explicit_schedule(folded: str, amounts: list[MoneyMention], dates: list[DateMention]) -> Proposal | None:
+def _explicit_schedule(folded: str, amounts: list[MoneyMention], dates: list[DateMention],
+                       today: date | None) -> Proposal | None:
     """"400 € le 15/12, 400 € le 15/01 et le reste le 15/02": each sum with its date; None if fewer than two."""
     entries: list[tuple[int, Installment]] = []
     used: set[int] = set()
     parts: set[int] = set()
     for amount in amounts:
-        if amount.role is MoneyRole.SUM:
+        # A sum, the rest owed ("les 450 € restants fin janvier") or one ranked share ("first rate of 1.100 EUR").
+        if amount.role in (MoneyRole.SUM, MoneyRole.OWED) or (amount.role is MoneyRole.INSTALLMENT
+                                                               and amount.count is None):
             near = [d for d in dates if d.start not in used and _same_clause(folded, amount, d)]
             if near:
                 chosen = min(near, key=lambda d: abs(d.start - amount.end))
                 used.add(chosen.start)
                 parts.add(amount.start)
                 entries.append((min(amount.start, chosen.start), Installment(chosen.value, amount.value)))
+            elif amount.role is MoneyRole.SUM and _NOW_AFTER.match(folded, amount.end):
+                parts.add(amount.start)
+                entries.append((amount.start, Installment(today, amount.value)))
+            elif amount.role is MoneyRole.SUM and _REMAINDER_SUM_BEFORE.search(folded, max(0, amount.start - 30),
+                                                                                amount.start):
+                parts.add(amount.start)
+                entries.append((amount.start, Installment(None, amount.value)))
         elif amount.role is MoneyRole.INSTALLMENT and amount.count:
             # "deux versements de 500 EUR fin janvier et fin février"
             following = [d for d in dates if d.start > amount.end and d.start not in used][:amount.count]

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Collection
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -55,13 +56,21 @@ _PAID = (r"paye|regle|vire|verse|solde|(?:envoye|effectue|fait|procede|emis|tran
 _I_GLUED = r"j'?(?=(?:vous|vais|regle|paye|paie|vire|verse)\b)"
 _I_HAVE = r"j'ai|jai|j\s+ai|g"
 # A payment named by its number, sum or date before its verb: "le chèque n° 4471823 de 96,50 € a été remis".
-_PAYMENT_DETAILS = r"(?:\s+(?:n[°o]\s*\d+|de\s+\d[\d .,]*(?:€|eur(?:os?)?\b)?|du\s+\d{1,2}/\d{1,2}(?:/\d{2,4})?))*"
+_PAYMENT_DETAILS = (r"(?:\s+(?:n[°o]\s*\d+|de\s+\d[\d .,]*(?:€|eur(?:os?)?\b)?|du\s+\d{1,2}/\d{1,2}(?:/\d{2,4})?|"
+                    r"de\s+(?:la|votre|notre)\s+facture\s+[\w/-]*\d[\w/-]*))*")
 # The invoice a promise names is part of it, so a date after it is the promise's: "we'll pay invoice
 # F2026-1206 on the 9th" (not "payouts land on the 8th, and we'll pay…").
 _INVOICE_OBJECT = (r"(?:\s+(?:(?:the|this|that|our|your|la|cette|votre)\s+)?(?:(?:invoices?|inv\.|bills?|factures?)\s*"
                    r"(?:n[°o]\.?\s*|#\s*)?(?:[a-z]{1,4}[-/]?)?\d{2,}|[a-z]{1,4}[-/]?\d{2,})(?:[-/]\d+)*\b)?")
 _NO_DAY_AFTER = r"(?![^.;!?\n]*\d)"  # nothing numbered, so no day, in the rest of the sentence
 _NUMBER_WORD = r"\d{1,2}|deux|trois|quatre|cinq|six|sept|huit|neuf|dix|douze|two|three|four|five|six|ten|twelve"
+
+# The writer paid first by their own client: a promise waiting on it commits to nothing.
+_WHEN_WE_ARE_PAID = (
+    r"\b(?:quand|des\s+que|lorsque|une\s+fois\s+que)\s+(?:(?:on|nous)\s+(?:sera|serons)\s+(?:payee?s?|reglee?s?)|"
+    r"(?:\w+\s+){1,3}?nous\s+(?:aura|auront|a|ont)\s+(?:paye|regle|verse)e?s?)\b|"
+    r"\b(?:when|once|until|as\s+soon\s+as)\s+(?:we(?:'re|\s+are|\s+get|'ve\s+been|\s+have\s+been)\s+paid|"
+    r"(?:our|the|my)\s+(?:client|customer)s?\s+(?:pays|has\s+paid|settles|have\s+paid|pay)\s+us)\b")
 
 # (intent, weight, pattern, negatable?)
 _TABLE: list[tuple[Intent, float, str] | tuple[Intent, float, str, bool]] = [
@@ -80,19 +89,22 @@ _TABLE: list[tuple[Intent, float, str] | tuple[Intent, float, str, bool]] = [
     (_P, 2, r"\b(?:confirm\w*|garanti\w*)\s+(?:le|un|notre|mon|votre)\s+(?:reglement|paiement|virement|versement)\b"),
     # A payment named with a future date is a promise; the date's bonus does the rest.
     (_P, 0.5, r"\b(?:paiement|reglement|virement|versement|payment|transfer|wire)\b"),
+    # An aside in brackets may come between: "le règlement de votre note (traduction du dossier X) interviendra".
     (_P, 2, r"\b(?:paiement|reglement|virement|versement|solde|cheque|facture|somme|montant|fonds|mandat)\b"
-            r"[^.;!?\n]{0,40}?\b(?:sera|seront|interviendra|interviendront|partira|partiront|arrivera|arriveront|"
-            r"parviendra|parviendront|sera\s+fait|est\s+(?:prevu|programme|planifie)e?|"
+            r"(?:[^.;!?\n(]|\([^()\n]{0,120}\)){0,40}?\b(?:sera|seront|interviendra|interviendront|partira|"
+            r"partiront|arrivera|arriveront|parviendra|parviendront|sera\s+fait|est\s+(?:prevu|programme|planifie)e?|"
             r"sont\s+prevus)\b"),
     (_P, 2, r"\bvous\s+(?:recevrez|aurez|serez\s+(?:regles?|payes?)|devriez\s+recevoir|parviendr\w+)\b"),
     # A passive future: "la facture sera réglée par virement le 8 décembre".
-    (_P, 2.5, r"\b(?:sera|seront|va\s+etre|vont\s+etre)\s+(?:bien\s+)?(?:reglee?s?|payee?s?|viree?s?|versee?s?|"
-              r"soldee?s?|effectuee?s?|envoyee?s?|emise?s?|postee?s?|mise?s?\s+en\s+paiement)\b"),
+    # Not the writer being paid: "on vous paiera quand on sera payé".
+    (_P, 2.5, r"\b(?<!\bon\s)(?:sera|seront|va\s+etre|vont\s+etre)\s+(?:bien\s+)?(?:reglee?s?|payee?s?|viree?s?|"
+              r"versee?s?|soldee?s?|mandatee?s?|effectuee?s?|envoyee?s?|emise?s?|postee?s?|mise?s?\s+en\s+paiement)\b"),
     # A payment run to come: "included in our next payment run", "ajoutée à notre prochain virement".
-    (_P, 2.5, r"\b(?:included|inclus\w*|added|ajoutee?s?)\s+(?:in|to|dans|a)\s+(?:our|the|notre|le|la)\s+(?:next|"
-              r"upcoming|coming|prochaine?)\s+(?:payment|pay|bacs|virement|paiement|reglement)"),
+    (_P, 2.5, r"\b(?:included|inclus\w*|added|ajoutee?s?|queued)\s+(?:in|to|for|dans|a)\s+(?:our|the|notre|le|la)\s+"
+              r"(?:next|upcoming|coming|prochaine?)\s+(?:\w+\s+)?(?:payment|pay|bacs|virement|paiement|reglement|check|"
+              r"cheque|wire)"),
     (_P, 1.5, r"\b(?:approved\s+for\s+payment|bon\s+pour\s+paiement|bon\s+a\s+payer)\b"),
-    (_P, 2, r"\b(?:je\s+m'engage|nous\s+nous\s+engageons)\b"),
+    (_P, 2, r"\b(?:je\s+m'engage|nous\s+nous\s+engageons|je\s+(?:vous\s+)?promets|nous\s+(?:vous\s+)?promettons)\b"),
     (_P, 1.5, r"\b(?:je|nous)\s+(?:peux|pouvons|pourrai|pourrons|pourrais|pourrions)\s+(?:vous\s+)?(?:"
               + _PAY_INFINITIVE + r")\b"),
     (_P, 1.5, r"\b(?:prevu|programme|planifie)e?\s+(?:pour|le|ce|d'ici)\b"),
@@ -100,9 +112,10 @@ _TABLE: list[tuple[Intent, float, str] | tuple[Intent, float, str, bool]] = [
               r"regularisons)\b"),
     (_P, 1, r"\bsans\s+faute\b|\bau\s+plus\s+tard\b|\bpas\s+avant\b"),
     (_P, 2, r"\b(?:i|we)\s*(?:will|'ll|shall|am\s+going\s+to|are\s+going\s+to|intend\s+to|plan\s+to|can|could|"
-            r"'m\s+going\s+to|'re\s+going\s+to)\s+(?:\w+\s+)?(?:pay|settle|transfer|send|wire|clear|make|process|"
-            r"arrange|release|authori[sz]e|have\s+(?:the\s+)?(?:payment|money|funds)|get\s+(?:the\s+)?(?:payment|"
-            r"money|funds)|get\s+(?:it|this|that)\s+(?:paid|settled|cleared)|sort\s+(?:out\s+)?the\s+\S+|"
+            r"'m\s+going\s+to|'re\s+going\s+to)\s+(?:be\s+able\s+to\s+)?(?:\w+\s+)?(?:pay|settle|transfer|send|wire|"
+            r"clear|make|process|arrange|release|authori[sz]e|have\s+(?:the\s+)?(?:payment|money|funds)|"
+            r"get\s+(?:the\s+)?(?:payment|money|funds)|get\s+(?:it|this|that)\s+(?:paid|settled|cleared)|"
+            r"sort\s+(?:out\s+)?the\s+\S+|"
             r"have\s+(?:it|this|that|the\s+(?:invoice|balance|bill|account))\s+(?:cleared|paid|settled|sorted)|"
             r"do\s+(?:it|this|that|the\s+(?:payment|transfer))\b(?!\s+(?:if|once|when)))\b" + _INVOICE_OBJECT),
     # Notes drop the subject: "Not yet paid, will pay by Friday."
@@ -113,8 +126,9 @@ _TABLE: list[tuple[Intent, float, str] | tuple[Intent, float, str, bool]] = [
               r"(?:sorted|done))\b"),
     (_P, 2, r"\b(?:will|'ll)\s+(?:go\s+(?:out|in\s+the\s+(?:post|mail))|be\s+(?:paid|sent|settled|transferred|processed|released|made|wired|"
             r"cleared|with\s+you))\b"),
+    # Not mail finding its way: "so it goes straight to him next time".
     (_P, 2, r"\b(?:payment|transfer|money|funds|it|cheque|check|wire)\s+(?:goes|is\s+going|leaves|is\s+being\s+sent|"
-            r"gets\s+sent)\b"),
+            r"gets\s+sent)\b(?!\s+(?:straight|directly)\s+to\b)"),
     # The sum itself leaving, as "£650 went across" tells a payment made: "the £1,240 goes out on Friday".
     (_P, 2, r"\b\d[\d,.]*(?:\s?(?:€|eur|euros|gbp|usd))?\s+(?:goes|is\s+going|will\s+go|leaves|will\s+leave)\s+"
             r"(?:out|across|over)\b"),
@@ -136,12 +150,13 @@ _TABLE: list[tuple[Intent, float, str] | tuple[Intent, float, str, bool]] = [
     (_A, 2.5, r"\b(?:il|elle|qui|comptable|club|association|societe|banque|service|tresorier|tresoriere)\s+a\s+"
               r"(?:deja\s+|bien\s+)?(?:paye|regle|solde|vire|verse|acquitte)\b"),
     (_A, 2.5, r"\b(?:team|accountant|bookkeeper|department|office|bank|company|finance|accounts|treasurer)\s+"
-              r"(?:has\s+|have\s+|had\s+)?(?:already\s+)?(?:paid|settled|transferred|wired)\b"),
+              r"(?:has\s+|have\s+|had\s+)?(?:already\s+)?(?:paid|settled|transferred|wired|(?:mailed|sent|posted)\s+"
+              r"(?:a|the|our|your)\s+(?:check|cheque|payment|wire|transfer))\b"),
     (_A, 3, r"\b(?:nous\s+nous\s+sommes|je\s+me\s+suis|s'est)\s+(?:deja\s+|bien\s+)?acquitte"),
     # "Réglé par chèque posté hier"; "je vous règle par virement" is the present tense, a promise.
     (_A, 2.5, r"\b(?<!je\s)(?<!vous\s)(?<!sera\s)(?<!seront\s)(?<!etre\s)"
               r"(?:reglee?s?|payee?s?|viree?s?|soldee?s?)\s+(?:le\s+\d{1,2}[/.]\d{1,2}(?:[/.]\d{2,4})?\s+)?(?:par|en)\s+(?:cheque|virement|"
-              r"carte|cb|prelevement|especes|paypal)"),
+              r"carte|cb|prelevement|especes|paypal|la\s+dgfip|la\s+drfip|le\s+tresor|la\s+tresorerie)"),
     (_A, 2.5, r"\b(?<!be\s)(?:paid|settled)\s+(?:by|via|with)\s+(?:cheque|check|card|credit\s+card|debit\s+card|"
               r"bank\s+transfer|transfer|wire|bacs|direct\s+debit|paypal)\b"),
     (_A, 2.5, r"\b(?:wire|transfer|payment|remittance|money|funds|cheque|check|bacs)\b[^.;!?\n]{0,30}?\b(?:left|went\s+"
@@ -159,7 +174,7 @@ _TABLE: list[tuple[Intent, float, str] | tuple[Intent, float, str, bool]] = [
     # "le chèque vous a été posté vendredi".
     (_A, 2.5, r"\b(?:virement|paiement|reglement|cheque|versement)" + _PAYMENT_DETAILS
               + r"\s+(?:(?:vous|nous|lui|leur)\s+)?(?:a\s+ete\s+|est\s+|bien\s+)?(?:remis|effectue|emis|"
-              r"envoye|parti|passe|fait|execute|poste|debite)\b"),
+              r"envoye|adresse|parti|passe|fait|execute|poste|debite)\b"),
     (_A, 2, r"\b(?:justificatif|preuve|avis|confirmation|copie|capture)\s+(?:de|du)\s+(?:virement|paiement|"
             r"reglement|releve|l'ordre\s+de\s+virement)\b"),
     (_A, 2.5, r"\bc'est\s+(?:deja\s+|bien\s+)?(?:regle|paye|parti|fait|vire|envoye)\b"),
@@ -175,10 +190,12 @@ _TABLE: list[tuple[Intent, float, str] | tuple[Intent, float, str, bool]] = [
             r"made\s+(?:the\s+|a\s+)?payment)\b"),
     (_A, 2.5, r"\b(?:payment|transfer|invoice|balance|amount|it|this|that|bill|cheque|check)\b[^.;!?\n]{0,30}?"
               r"\b(?:has|have|was|were)\s+"
-              r"(?:already\s+)?(?:been\s+)?(?:paid|settled|transferred|made|cleared|processed|sent|mailed|posted)\b"),
+              r"(?:already\s+)?(?:been\s+)?(?:paid|payed|settled|transferred|made|cleared|processed|sent|mailed|"
+              r"posted)\b"),
     (_A, 2.5, r"\b(?:factures?|invoices?|bills?)\s+(?:deja\s+|already\s+)?(?:payee?s?|reglee?s?|soldee?s?|acquittee?s?|"
               r"paid|settled)\b"),
-    (_A, 3, r"\balready\s+(?:been\s+)?(?:paid|settled)\b"),
+    # "payed": how many who learnt English elsewhere spell it.
+    (_A, 3, r"\balready\s+(?:been\s+)?(?:paid|payed|settled)\b"),
     (_A, 2, r"\b(?:proof|confirmation|evidence)\s+of\s+(?:payment|transfer)\b|\bremittance\s+advice\b"),
     (_A, 2.5, r"\byou\s+should\s+have\s+(?:received|got)\b|\byou\s+should\s+(?:already|now|by\s+now)\s+have\b"),
     (_A, 2.5, r"\bincluded\s+in\b(?!\s+(?:our|the)\s+(?:next|upcoming|coming)\b)[^.;!?\n]{0,30}\bpayment|"
@@ -208,20 +225,35 @@ _TABLE: list[tuple[Intent, float, str] | tuple[Intent, float, str, bool]] = [
             r"realise|effectue|fait|livre|conforme|fini|acheve)e?s?\b", _NEG),
     (_D, 3, r"\b(?:defectueu(?:x|se)s?|cassee?s?|brisee?s?|malfacons?|non[\s-]conformes?|pas\s+conformes?|endommagee?s?|abimee?s?|"
             r"inachevee?s?)\b"),
-    (_D, 3, r"\b(?:trop|deux\s+fois)\s+factur|\bdouble\s+facturation\b|\bfacturee?s?\s+(?:en\s+double|deux\s+fois)\b"),
+    (_D, 3, r"\b(?:trop|deux\s+fois)\s+factur|\bdouble\s+facturation\b|\bfactur(?:e|ee|es|ees|ez|ent|ons)\s+"
+            r"(?:en\s+double|deux\s+fois)\b"),
     (_D, 3, r"\bne\s+(?:vous\s+)?(?:dois|devons|doit)\s+rien\b|\bpas\s+redevables?\b", _NEG),
     (_D, 3, r"\b(?:refuse|refusons)\s+de\s+(?:payer|regler)\b|\bne\s+(?:(?:vous\s+)?(?:la|le|les|l')\s*)?(?:paierai|paierons|reglerai|reglerons|"
             r"payerai|payerons)\s+pas\b(?!\s+en\s+l'etat)|\bpas\s+question\s+de\s+(?:payer|regler)\b|"
-            r"\b(?:do\s+not|don't|cannot|can't|will\s+not|won't)\s+accept\s+(?:this|the|your)\s+"
-            r"(?:invoice|bill|charge)|"
+            r"\b(?:do\s+not|don't|cannot|can't|will\s+not|won't)\s+accept\s+(?:this|the|these|your)\s+"
+            r"(?:invoice|bill|charge|late\s+(?:payment\s+)?(?:interest|fees?|charges?)|interest|fees?|penalt(?:y|ies))|"
             r"\b(?:n'acceptons|n'accepte|refusons|refuse)\s+(?:pas\s+)?(?:cette|la|votre)\s+facture\b", _NEG),
+    # The fees a reminder adds, asked to be withdrawn: "retirer ces frais", "waive the late fee".
+    (_D, 2.5, r"\b(?:retirer|annuler|supprimer|enlever|remove|waive|drop|cancel)\s+(?:ces|les|vos|cette|the|these|"
+              r"those|your|this)\s+(?:late\s+)?(?:frais|penalites?|interets|indemnites?|majorations?|charges?|fees?|"
+              r"interest|penalt(?:y|ies)|costs)\b|\babusi(?:f|ve)s?\b"),
+    # A charge said unjustified, too high ("240 EUR too high", "50 € de trop") or part of the price agreed, or the
+    # payment held until the work is put right ("je paye pas tant que c pas réparé").
+    (_D, 3, r"\b(?:ne\s+(?:sont|est)\s+pas|not)\s+justifiee?s?\b|\binjustifiee?s?\b|\bunjustified\b|"
+            r"\b\d[\d.,']*\s?(?:€|eur\w*|£|gbp|\$|usd|chf)\s+(?:too\s+(?:high|much)|de\s+trop|en\s+trop)\b|"
+            r"\b(?:was|were|is|are|should\s+(?:be|have\s+been))\s+(?:already\s+)?included\s+in\s+(?:the|our|your)\s+"
+            r"(?:\w+\s+)?(?:price|quote|quotation|estimate|package|contract)\b|"
+            r"\b(?:etait|etaient|est|sont)\s+(?:deja\s+)?(?:inclus|compris)e?s?\s+dans\s+(?:le|la|votre|notre)\s+"
+            r"(?:prix|devis|forfait|contrat|tarif)\b|"
+            r"\b(?:paye|paie|payons|regle|reglons|verse|paierai|paierons|payerai|reglerai|reglerons)\s+(?:rien|pas)\s+"
+            r"(?:tant\s+que|avant\s+que)\b", _NEG),
     # Refused "as it stands", the invoice is held until corrected: a dispute, but not the debt denied, so a
     # dated promise on another invoice outweighs it ("je ne la réglerai pas en l'état, il me faut un avoir").
     (_D, 2, r"\ben\s+l'etat\b|\bin\s+its\s+(?:current|present)\s+(?:form|state)\b", _NEG),
     (_D, 2.5, r"\bpas\s+d'accord\s+(?:avec|sur)\b|\bdesaccord\b", _NEG),
     (_D, 1.5, r"\b(?:un|d'un|votre|notre|cet|par)\s+avoir\b"),
     (_D, 3, r"\b(?:reediter|rectifier|corriger|modifier|refaire|annuler)\s+(?:la|cette|votre)\s+facture\b"
-            r"(?!\s+(?:au\s+nom|a\s+l'ordre|a\s+l'adresse))|"
+            r"(?!\s+(?:[\w/-]*\d[\w/-]*\s+)?(?:au\s+nom|a\s+l'ordre|a\s+l'adresse))|"
             r"\bla\s+(?:reediter|rectifier|corriger)\b|\bfactures?\s+(?:rectificative|rectifiee|corrigee|modifiee)s?\b"),
     (_D, 3, r"\b(?:suspend\w*|bloqu\w*|retenons|retiens)\s+(?:tout\s+|le\s+|notre\s+)?(?:paiement|reglement)\b|"
             r"\b(?:withhold\w*|holding)\s+(?:the\s+|any\s+|all\s+)?payment\b|\bpas\s+de\s+livraison\b"),
@@ -235,11 +267,14 @@ _TABLE: list[tuple[Intent, float, str] | tuple[Intent, float, str, bool]] = [
     (_D, 3, r"\b(?:i|we)\s+(?:dispute|contest|query|challenge)\b|\bdisput\w*"),
     (_D, 3, r"\bduplicate\b|\bdoublons?\b|\ben\s+double\b|\bdouble\s+emploi\b"),
     (_D, 2, r"\b(?:cancel|annuler)\s+(?:the|this|cette|la)\s+(?:duplicate|invoice|facture|doublon)\b"),
-    (_D, 3, r"\b(?:reissue|re-issue|re-?invoice|corrected\s+invoice|revised\s+invoice|amended\s+invoice)\b|\bordered\b"
+    # Reissued to another party is paperwork: "please reissue the invoice to our subsidiary".
+    (_D, 3, r"\b(?:reissue|re-issue|re-?invoice)\b(?!\s+(?:the\s+|this\s+|it\s+)?(?:invoice\s+)?to\b)|"
+            r"\b(?:corrected\s+invoice|revised\s+invoice|amended\s+invoice)\b|\bordered\b"
             r"[^.;!?\n]{0,40}\binvoiced\b"),
     (_D, 3, r"\bnever\s+(?:agreed|arrived|turned\s+up|showed\s+up)\b|"
             r"\bjamais\s+(?:accepte|convenu|valide|arrive)e?s?\b|"
-            r"\b(?:not|n't)\s+paying\s+for\b", _NEG),
+            r"\b(?:not|n't)\s+paying\s+(?:for\b|(?:another|a|one)\s+(?:penny|cent|dime|euro|pound)\b|"
+            r"anything\s+until\b)", _NEG),
     (_D, 2.5, r"\b(?:is|are|was|were|has|have)\s+(?:still\s+)?not\s+(?:been\s+)?(?:finished|completed|delivered|done|"
               r"installed|fixed|repaired)\b|\bstill\s+missing\b", _NEG),
     (_D, 2, r"\b(?:once|until|when)\s+the\s+(?:job|work|order|delivery|installation|repair)\s+is\b"),
@@ -260,18 +295,30 @@ _TABLE: list[tuple[Intent, float, str] | tuple[Intent, float, str, bool]] = [
     # ---- payment plan request
     (_L, 3, r"\bech[ea]ancier\b|\bechelonn\w*|\betal(?:er|ement|ant|e)\b|\bfractionn\w*|\bfacilites?\s+de\s+"
             r"(?:paiement|reglement)\b|\bplan\s+de\s+(?:paiement|remboursement|reglement|financement)\b"),
-    (_L, 3, r"\ben\s+(?:plusieurs|" + _NUMBER_WORD + r")\s+(?:fois|versements|mensualites|echeances|paiements|"
+    (_L, 3, r"\ben\s+(?:plusieurs?|" + _NUMBER_WORD + r")\s+(?:fois|versements|mensualites|echeances|paiements|"
             r"tranches|prelevements)\b"),
     (_L, 2, r"\b(?:par|chaque|tous\s+les)\s+mois\b|\bmensualites?\b|\bmensuellement\b|\bpar\s+mensualite"),
     (_L, 1, r"\bdelais?\s+(?:de\s+paiement|supplementaire)\b"),
-    (_L, 3, r"\b\d{1,2}\s*(?:x|fois|×)\s*\d|\b(?:" + _NUMBER_WORD + r")\s+(?:versements|mensualites|echeances|"
+    # Not a sum worked out: "2 x 120 EUR = 240 EUR".
+    (_L, 3, r"\b\d{1,2}\s*(?:x|fois|×)\s*\d(?![\d\s.,']*(?:€|eur\w*|£|\$|chf|gbp|usd)?\s*=)|\b(?:" + _NUMBER_WORD
+            + r")\s+(?:versements|mensualites|echeances|"
             r"paiements|prelevements|instal?lments|monthly\s+payments|payments\s+of)\b"),
     (_L, 1, r"\b(?:je\s+vous\s+propose|nous\s+vous\s+proposons|(?:i|we)\s+(?:propose|suggest|offer|could\s+offer))\b"),
     (_L, 3, r"\b(?:payment\s+plan|instal?lments?|spread\s+(?:the\s+)?(?:payment|cost|balance|amount|it)|split\s+"
             r"(?:the\s+)?(?:payment|balance|it|this|amount|bill)|pay\s+in\s+(?:parts|instal?lments|stages)|monthly\s+"
             r"(?:payments?|instal?lments?)|payment\s+(?:arrangement|schedule)|repayment\s+plan)\b"),
+    # "rates": installments to whoever says "Raten" or "rate" at home.
     (_L, 3, r"\bin\s+(?:" + _NUMBER_WORD + r")\s+(?:(?:weekly|monthly|fortnightly|equal)\s+)?(?:instal?lments|payments|"
-            r"parts|tranches)\b"),
+            r"parts|tranches|rates)\b"),
+    # A sum now or at a date, and the rest later: "500 € maintenant et le solde de 740 € fin décembre" (not a share
+    # already paid: "j'ai payé 300 € hier et le reste suivra"); or one of the numbered schedules we offered,
+    # chosen: "Option 2 svp".
+    (_L, 2.5, r"\b(?:\d[\d.,']*\s?(?:€|eur\w*|chf|gbp|usd|francs?)|(?<=[£$€])\d[\d.,']*|(?<=[£$€]\s)\d[\d.,']*|"
+              r"maintenant|now|today|aujourd'hui|tout\s+de\s+suite|right\s+away)"
+              r"(?![^.;!?\n]{0,20}\b(?:hier|yesterday|deja|already)\b)[^.;!?\n]{0,60}?"
+              r"\b(?:et|and|puis|then|pis)\s+(?:le|la|les|the|l')\s*(?:solde|reste|rest|balance|remainder|remaining|"
+              r"\d[\d.,']*\s?(?:€|eur\w*|£|\$|chf)?\s*restants?)\b|"
+              r"\boption\s+(?:n[°o]\s*)?(?:\d{1,2}|deux|trois|two|three)\b"),
     # A number of payments asked for as such: "would you accept three payments?", "accepter trois versements".
     (_L, 3, r"\b(?:accept|take|agree\s+to|allow|do|accepter|accepteriez|faire)\s+(?:" + _NUMBER_WORD
             + r")\s+(?:separate\s+|monthly\s+)?(?:payments|instal?lments|versements|paiements)\b"),
@@ -305,14 +352,15 @@ _TABLE: list[tuple[Intent, float, str] | tuple[Intent, float, str, bool]] = [
             r"\bpas\s+(?:mon|de\s+mon)\s+ressort\b", _NEG),
     (_W, 3, r"\b(?:merci\s+d'|merci\s+de|veuillez|pourriez-vous|pouvez-vous|priere\s+d'|priere\s+de)\s*(?:bien\s+"
             r"vouloir\s+)?(?:leur\s+|lui\s+|nous\s+)?(?:contacter|vous\s+adresser|adresser|ecrire|envoyer|transmettre|"
-            r"renvoyer|rediriger|utiliser)\b[^;!?\n]{0,100}@"),
+            r"renvoyer|rediriger|utiliser|voir\s+(?:directement\s+)?avec)\b[^;!?\n]{0,100}@"),
     (_W, 1.5, r"\b(?:merci\s+d'|merci\s+de|veuillez|priere\s+de)\s*(?:bien\s+vouloir\s+)?(?:contacter|vous\s+"
               r"adresser\s+a|rediriger)\b"),
-    (_W, 2, r"\b(?:adress\w*|contact\w*|ecri\w*|joignable|envoy\w*|send|write|email|reach\w*|forward)\b"
+    (_W, 2, r"\b(?:adress\w*|contact\w*|ecri\w*|joignable|joindre|envoy\w*|send|write|email|reach\w*|forward)\b"
             r"[^\n]{0,100}?[\w.+-]+@[\w-]+\."),
     (_W, 3, r"\b(?:jamais\s+ete\s+client|never\s+been\s+(?:a\s+)?(?:customer|client)|tromper?\s+d'adresse|"
             r"tromp\w*\s+de\s+(?:destinataire|personne|client)|homonymes?|n'est\s+plus\s+moi|plus\s+moi\s+qu'il\s+faut|"
-            r"repreneur|vendu\s+(?:la|le|mon|ma|notre|l')\s*\w+|sold\s+the\s+(?:business|company|shop))\b", _NEG),
+            r"repreneur|(?:vendu|cede)\s+(?:la|le|mon|ma|notre|l')\s*\w+|sold\s+the\s+(?:business|company|shop))\b",
+     _NEG),
     (_W, 1.5, r"\b(?:externalisee?s?|outsourced|confiee?\s+a\s+(?:un|notre)\s+cabinet)\b"),
     # Not a delivery or postal address: "avec la bonne adresse de livraison" asks for a new invoice.
     (_W, 2.5, r"\b(?:nouvelle|nouvel|bonne)\s+adresse\b(?!\s+(?:de\s+livraison|postale))|\bdesormais\b[^.;!?\n]{0,40}@|"
@@ -364,8 +412,20 @@ _TABLE: list[tuple[Intent, float, str] | tuple[Intent, float, str, bool]] = [
     (_W, 2.5, r"\b(?:i\s+am|i'm)\s+not\s+(?:responsible|in\s+charge|the\s+(?:right|correct))\b|\b(?:don't|do\s+not)\s+"
               r"(?:handle|deal\s+with)\b", _NEG),
     # ---- other: paperwork asked for, which is neither a promise nor a dispute of the debt
-    (_O, 3, r"\b(?:refaire|reediter|etablir|modifier|emettre)\s+(?:la|cette|votre|une|notre)\s+facture\s+(?:au\s+nom|"
-            r"a\s+l'ordre|a\s+l'adresse)\b|\binvoice\s+(?:in\s+the\s+name\s+of|made\s+out\s+to)\b"),
+    (_O, 3, r"\b(?:refaire|reediter|etablir|modifier|emettre)\s+(?:la|cette|votre|une|notre)\s+facture\s+"
+            r"(?:[\w/-]*\d[\w/-]*\s+)?(?:au\s+nom|a\s+l'ordre|a\s+l'adresse)\b|"
+            r"\binvoice\s+(?:in\s+the\s+name\s+of|made\s+out\s+to)\b|"
+            r"\b(?:reissue|re-issue|readdress|re-address)\s+(?:the\s+|this\s+|it\s+)?(?:invoice\s+)?to\b"),
+    # The purchase order's number wanted on the invoice (the order exists, only the paperwork lacks it), a copy
+    # of the invoice asked for, a look promised before any commitment ("I'm looking into it").
+    (_O, 2, r"\b(?:po|purchase\s+order|bon\s+de\s+commande)\s+(?:number|no\.?|n[°o]\.?|numero|ref\w*|#)?\s*:?\s*"
+            r"\d{3,}|"
+            r"\b(?:looking|look)\s+(?:into|at)\s+(?:it|this|that)\b|\b(?:come|get)\s+back\s+to\s+you\b|"
+            r"\b(?:je|nous)\s+(?:reviens|revenons|reviendrai|reviendrons)\s+vers\s+vous\b|"
+            r"\b(?:copies?|duplicatas?|copy)\s+(?:de\s+(?:la\s+|cette\s+|votre\s+|vos\s+|ces\s+|des\s+)?|d'|"
+            r"of\s+(?:the\s+|this\s+|your\s+|both\s+|all\s+|these\s+)?)(?:factures?|invoices?)\b|"
+            r"\b(?:me|nous|moi)\s+(?:renvoyer|re-?envoyer|retransmettre)\s+(?:la|cette|votre)\s+facture\b|"
+            r"\b(?:resend|re-send)\s+(?:me\s+|us\s+)?(?:the|this|that|your)\s+invoice\b"),
     (_O, 2, r"\b(?:w-?9|w-?8\s?ben(?:-e)?|kbis|attestation\s+(?:de\s+vigilance|urssaf|d'assurance)|"
             r"certificate\s+of\s+insurance|tax\s+(?:form|residency\s+certificate)|"
             r"vendor\s+(?:form|setup|registration))\b"),
@@ -403,7 +463,7 @@ _TABLE: list[tuple[Intent, float, str] | tuple[Intent, float, str, bool]] = [
             r"session)s?\s+(?:a|avait|ont|avaient|was|were|had|has|have)\s+(?:ete|been)\s+(?:annulee?s?|cancell?ed)\b"),
     # No purchase order behind the invoice: a public buyer or a firm's procurement cannot pay it.
     (_D, 3, r"\b(?:aucun|sans|pas\s+de)\s+(?:devis\s+ni\s+)?bon\s+de\s+commande\b|\b(?:no|without\s+a|without)\s+"
-            r"(?:valid\s+)?(?:purchase\s+order|po)\b", _NEG),
+            r"(?:valid\s+)?(?:purchase\s+order|po)\b(?!\s+(?:number|no\b|ref))", _NEG),
     (_D, 2.5, r"\bne\s+(?:peut|peuvent|pourra|pourront|pouvons|pourrons)\s+pas\s+(?:etre\s+)?(?:mise?s?\s+en\s+"
               r"paiement|la\s+mettre\s+en\s+paiement|honoree?s?)\b", _NEG),
     # A plan asked for invoice by invoice: "la première réglée fin décembre et la seconde fin janvier".
@@ -416,7 +476,7 @@ _TABLE: list[tuple[Intent, float, str] | tuple[Intent, float, str, bool]] = [
             r"apporter|porter|remettre|donner|poster)\s+(?:le|un|les|mon|notre|ce|votre)\s+(?:cheque|reglement|"
             r"paiement|especes|liquide)"),
     # Paid when the wages come in: "I'll sort the £185 Friday when I get paid".
-    (_P, 1.5, r"\bwhen\s+(?:i|we)\s+get\s+paid\b|\b(?:on|after|once)\s+(?:my\s+|our\s+)?pay\s?day\b|"
+    (_P, 1.5, r"\bwhen\s+i\s+get\s+paid\b|\b(?:on|after|once)\s+(?:my\s+|our\s+)?pay\s?day\b|"
               r"\bquand\s+(?:je\s+)?(?:toucherai|touche|serai\s+payee?|recevrai\s+(?:ma\s+paie|mon\s+salaire))\b|"
               r"\bc'?(?:est\s+)?\s*promis\b"),
     # A transfer advice, as banks name it: "l'avis d'opéré relatif à la facture".
@@ -433,7 +493,12 @@ _TABLE: list[tuple[Intent, float, str] | tuple[Intent, float, str, bool]] = [
     (_W, 2.5, r"\b(?:bookkeeper|accountant|accounts\s+(?:payable|department|team)|finance\s+(?:team|department)|"
               r"comptable|service\s+(?:comptable|des\s+creanciers|fournisseurs)|fiduciaire)\s+(?:handles|deals\s+with|"
               r"takes\s+care\s+of|looks\s+after|manages|pays|does|gere|s'occupe|traite|est\s+seule?\s+competente?)\b|"
-              r"\bseule?\s+competente?\b"),
+              r"\bseule?\s+competente?\b|"
+              # whoever it is, when it is all of them: "Dr. Patel handles all billing himself"
+              r"\b(?:handles|deals\s+with|takes\s+care\s+of|looks\s+after|s'occupe\s+de|gere)\s+(?:all\s+(?:the\s+|"
+              r"our\s+|my\s+)?|toute\s+(?:la|ma|notre)\s+|(?:tous|toutes)\s+(?:les|mes|nos)\s+)(?:billing|bills|"
+              r"invoices|invoicing|payments|facturation|factures|paiements|reglements)\b"),
+    (_W, 1.5, r"\bupdate\s+(?:your|the)\s+(?:records|files|database|contact\s+details|mailing\s+list)\b"),
     (_W, 2.5, r"\b(?:bills|invoices|factures|paperwork|relances|courriers)\s+(?:all\s+)?(?:go|goes|vont|passent|"
               r"partent|are\s+(?:sent|handled)|get\s+sent)\s+(?:(?:straight|directly|directement|toutes)\s+)?"
               r"(?:to|a|au|chez|par)\s+"
@@ -456,8 +521,20 @@ _TABLE: list[tuple[Intent, float, str] | tuple[Intent, float, str, bool]] = [
     (_O, 2, r"\b(?:after|apres|once)\s+(?:the\s+|les\s+|le\s+)?(?:new\s+year|holidays|christmas|xmas|fetes|"
             r"nouvel\s+an|vacances|rentree)\b" + _NO_DAY_AFTER + r"|\b(?:in\s+the\s+new\s+year|a\s+la\s+rentree)\b"
             + _NO_DAY_AFTER),
+    # Paid when the writer's own client pays: "on vous paiera quand on sera payé", "we'll pay when we're paid".
+    (_O, 3, _WHEN_WE_ARE_PAID),
+    # The writer's own client not paying them ("our client hasn't paid us yet"), or an earlier question left
+    # unanswered ("I asked a simple question and got nothing back").
+    (_O, 2.5, r"\b(?:client|customer|promoteur|maitre\s+d'ouvrage)s?\s+(?:hasn't|has\s+not|haven't|have\s+not|"
+              r"(?:ne\s+)?(?:nous\s+)?n?'?a\s+(?:toujours\s+)?pas|still\s+hasn't)\s+(?:yet\s+)?(?:paid|settled|"
+              r"payee?s?|reglee?s?)\b|"
+              r"\b(?:asked|posed)\s+(?:you\s+)?a\s+(?:simple\s+|quick\s+)?question\b|\bgot\s+nothing\s+back\b|"
+              r"\bsans\s+reponse\b|\bpose\s+une\s+question\b", _NEG),
     # The bank details checked before paying, against a fraud: "avez-vous changé de banque ?".
-    (_O, 2.5, r"\b(?:change|changed|changement)\s+(?:de\s+banque|d'iban|de\s+rib|(?:your\s+|of\s+)?bank"
+    (_O, 2.5, r"\b(?:il\s+me\s+faut|il\s+nous\s+faut|besoin\s+d'|m'envoyer|nous\s+envoyer|send\s+(?:me|us))\s+"
+              r"(?:un|votre|vos|le|your|a)\s+(?:rib|iban|releve\s+d'identite\s+bancaire|coordonnees\s+bancaires|"
+              r"bank\s+details)\b|"
+              r"\b(?:change|changed|changement)\s+(?:de\s+banque|d'iban|de\s+rib|(?:your\s+|of\s+)?bank"
               r"(?:\s+details)?)\b|"
               r"\b(?:confirm\w*|verifi\w*|verify)\s+(?:nous\s+)?(?:vos|your|les|the)\s+(?:coordonnees\s+bancaires|"
               r"bank\s+details|iban|rib|account\s+details)\b"),
@@ -476,13 +553,22 @@ _CLAUSE_BREAK = re.compile(r"[.,;!?\n]|\b(?:mais|but|et|and)\b")
 # A doubt counts as a negation: "I thought I had paid" is no claim of payment.
 # So does a condition: "before we can pay a new vendor", "avant de régler" promise nothing.
 _NEGATION = re.compile(r"\b(?:ne|n'|pas|jamais|aucun|aucune|not|never|cannot|no\s+longer|thought|pensais|croyais|"
-                       r"believed|assumed|supposed|semblait|before|avant\s+de|avant\s+d')\b|n't\b")
+                       r"believed|assumed|supposed|semblait|before|(?<!at\s)once(?!\s+(?:again|more))|avant\s+de|"
+                       r"avant\s+d')\b|n't\b")
+# A payment only supposed is not claimed: "ma femme pense qu'on l'a peut-être déjà payée". (Said of a plan or a
+# promise, the same words are politeness: "could I possibly spread it?")
+_DOUBT = re.compile(r"\b(?:pense|pensent|peut-etre|maybe|perhaps|possibly|probably|probablement)\b")
 _NEGATION_AFTER = re.compile(r"^\s*(?:pas|jamais|plus|point|rien)\b")
+# Spoken French drops the "ne": "je paye pas", "je conteste pas".
+_DROPPED_NE_AFTER = re.compile(r"^\s*(?:pas|jamais)\b")
 # Installments others pay are the writer's cash-flow story, not a plan asked for: "nos élèves règlent leurs
 # forfaits en plusieurs fois", "our tenants pay us monthly".
 _OTHERS_PAYING = re.compile(r"\b(?:ils|elles|they|(?:nos|our|mes|my)\s+(?:clients|customers|eleves|students|adherents|"
                             r"members|tenants|locataires|patients))\s+(?:\w+\s+)?(?:paient|payent|reglent|versent|"
                             r"pay|settle)\b")
+# A promise whose sentence waits on the writer's own client, or on "them", promises nothing yet:
+# "we'll pay you when we're paid", "as soon as they do, we'll pay you".
+_PAID_FIRST = re.compile(_WHEN_WE_ARE_PAID + r"|\b(?:as\s+soon\s+as|once|when)\s+they\s+do\b")
 # A payment asked about is no payment claimed: "Have I paid? No, not yet." (A promise asked about,
 # "Je vous règle 3 x 400 € ?", is still an offer to pay.)
 _SENTENCE_END = re.compile(r"[.!?\n]")
@@ -518,11 +604,24 @@ def _negated(folded: str, start: int, end: int) -> bool:
     if _NEGATION.search(clause):
         return True
     # "je ne conteste pas": the negation brackets the verb.
-    return bool(re.search(r"\b(?:ne|n')\s*$", clause) and _NEGATION_AFTER.match(folded[end:end + 12]))
+    after = folded[end:end + 12]
+    return bool(re.search(r"\b(?:ne|n')\s*$", clause) and _NEGATION_AFTER.match(after)) or bool(
+        _DROPPED_NE_AFTER.match(after))
+
+
+def _doubted(folded: str, start: int) -> bool:
+    return bool(_DOUBT.search(_CLAUSE_BREAK.split(folded[max(0, start - 30):start])[-1]))
 
 
 def _told_of_others(folded: str, start: int) -> bool:
     return bool(_OTHERS_PAYING.search(_CLAUSE_BREAK.split(folded[max(0, start - 50):start])[-1]))
+
+
+def _waits_on_being_paid(folded: str, start: int, end: int, days: Collection[int]) -> bool:
+    begin = max(folded.rfind(mark, 0, start) for mark in ".!?\n") + 1
+    stop = _SENTENCE_END.search(folded, end)
+    finish = stop.start() if stop else len(folded)
+    return not any(begin <= day < finish for day in days) and bool(_PAID_FIRST.search(folded, begin, finish))
 
 
 def _asked(folded: str, end: int) -> bool:
@@ -530,13 +629,18 @@ def _asked(folded: str, end: int) -> bool:
     return stop is not None and stop.group() == "?"
 
 
-def find_evidence(folded: str) -> list[Evidence]:
+def find_evidence(folded: str, days: Collection[int] = ()) -> list[Evidence]:
     """Every rule that holds in `folded` text, negated ones left out, a payment asked about at half its
-    weight."""
+    weight. `days` are where dates to come are written: a promise that waits on the writer being paid stands
+    only with one of them in its sentence ("We will pay the €980 on December 15th once our client pays us")."""
     found: list[Evidence] = []
     for rule in _STRONGEST_FIRST:
         for m in rule.pattern.finditer(folded):
             if rule.negatable and _negated(folded, m.start(), m.end()):
+                continue
+            if rule.intent is _P and _waits_on_being_paid(folded, m.start(), m.end(), days):
+                continue
+            if rule.intent is _A and _doubted(folded, m.start()):
                 continue
             if rule.intent is _L and _told_of_others(folded, m.start()):
                 continue

@@ -11,6 +11,8 @@ CENT = Decimal("0.01")
 _SPACES = re.compile(r"[\s\u00a0\u202f']")
 _SYMBOLS = re.compile(r"(?i)(€|eur(?:os?)?|\$|usd|£|gbp|chf)")
 _SHAPE = re.compile(r"[+-]?\d+(?:[.,]\d+)*")
+# "860,-", "3'450.–": Swiss and German writers put a dash where there are no cents.
+_NO_CENTS = re.compile(r"[.,][-\u2013\u2014]{1,2}$")
 
 
 class AmountError(ValueError):
@@ -18,13 +20,15 @@ class AmountError(ValueError):
 
 
 def parse_amount(text: str) -> Decimal:
-    """Read "1 234,56", "1,234.56", "1.234,56", "-120", "800 €" as a Decimal.
+    """Read "1 234,56", "1,234.56", "1.234,56", "-120", "800 €", "3'450.–" as a Decimal.
 
     With both separators the last one is the decimal mark. With only one kind, several groups of
     three digits are thousands ("1,250,000"), one or two digits after it are decimals ("12,5"),
     and a single group of three ("1,250": 1250 or 1.25?) is refused as ambiguous rather than guessed.
     """
     raw = _SYMBOLS.sub("", _SPACES.sub("", text.strip()))
+    if _NO_CENTS.search(raw):  # the dash stands for the cents, so any other mark groups thousands
+        raw = _NO_CENTS.sub("", raw).replace(".", "").replace(",", "")
     negative = raw.startswith("(") and raw.endswith(")")  # accounting style for credits
     if negative:
         raw = raw[1:-1]

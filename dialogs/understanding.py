@@ -167,7 +167,7 @@ def _understand(text: str, kind: ArrivalKind, sent: datetime | None, known_refs:
         Intent.ALREADY_PAID: 1.0 if any(d.past for d in dates) else 0.0,
         Intent.WRONG_CONTACT: 1.0 if contacts else 0.0,
     }
-    found = find_evidence(folded)
+    found = find_evidence(folded, [d.start for d in future])
     verdict = decide(found, bonuses=bonuses)
     intent, confidence, spans = verdict.intent, verdict.confidence, verdict.evidence
     evidence = [text[e.start:e.end] for e in spans]
@@ -185,19 +185,26 @@ def _understand(text: str, kind: ArrivalKind, sent: datetime | None, known_refs:
             else Proposal((), frozenset()))
     money = _amount_for(intent, [a for a in amounts if a.start not in plan.parts and _about(folded, a, intent, found)],
                         folded, promised)
+    value, currency = (money.value, money.currency) if money else (None, None)
     if money is None and intent is Intent.ALREADY_PAID and forwarded and _POINTS_BELOW.search(folded):
         # "Voir ci-dessous, c'est parti mardi" over a forwarded bank confirmation: its sum is the one paid.
-        money = next((a for a in find_amounts(forwarded) if a.role is MoneyRole.SUM), None)
+        money = next(iter(_totals_first(fold(forwarded), [a for a in find_amounts(forwarded)
+                                                           if a.role is MoneyRole.SUM])), None)
         if money:
+            value, currency = money.value, money.currency
             evidence.append(forwarded[money.start:money.end])
     elif money:
         evidence.append(text[money.start:money.end])
+    elif (total := _sum_of_installments(plan)) is not None:
+        parts = [a for a in amounts if a.start in plan.parts]
+        value, currency = total, next((a.currency for a in parts if a.currency), None)
+        evidence.extend(text[a.start:a.end] for a in parts)
     installments = plan.installments
     return Understanding(
         kind=kind, intent=intent,
         promised_date=promised.value if promised else None,
-        amount=money.value if money else None,
-        currency=money.currency if money else None,
+        amount=value,
+        currency=currency,
         invoice_refs=invoice_refs(text, known_refs),
         installments=installments,
         failed_recipient=None,
@@ -244,23 +251,34 @@ def _about(folded: str, amount: MoneyMention, intent: Intent, found: list[Eviden
     end = stop.start() if stop else len(folded)
     # A weak word ("virement") claims no sentence; a match may begin on the line break before it.
     here = {e.intent for e in found if e.weight >= 1 and e.end > start and e.start < end}
-    return not here or intent in here
+    # A sum its own words contest belongs to the dispute, whatever else its sentence says.
+    return not here or intent in here or (intent is Intent.DISPUTE and amount.role is MoneyRole.CONTESTED)
+
+
+def _sum_of_installments(plan: Proposal) -> Decimal | None:
+    """What a plan that names no total asks to pay: its installments' sum when each is sized ("3 x 400 €")."""
+    sizes = [i.amount for i in plan.installments if i.amount is not None]
+    return sum(sizes, Decimal(0)) if sizes and len(sizes) == len(plan.installments) else None
 
 
 def _amount_for(intent: Intent, amounts: list[MoneyMention], folded: str,
                 promised: DateMention | None) -> MoneyMention | None:
-    """The sum the intent is about: the one committed, paid or disputed; for a plan its named total.
+    """The sum the intent is about: the one committed, paid or disputed (its part contested, when named);
+    for a plan its named total.
 
     A promise's sum is the one said with the promised date when there is one: an accountant lists each
     invoice's sum, then "réglées par un virement unique de 3 237,40 € le 17/12".
     """
-    sums = [a for a in amounts if a.role is MoneyRole.SUM]
+    sums = [a for a in amounts if a.role in (MoneyRole.SUM, MoneyRole.AGREED)]
     owed = [a for a in amounts if a.role is MoneyRole.OWED]
     if intent is Intent.PROMISE_TO_PAY and promised:
         sums = [a for a in sums if _same_sentence(folded, a, promised)] or sums
-    # A typed remittance lists each invoice, then "Total  EUR 3,250.00": the total is what was paid.
-    sums = [a for a in sums if _TOTAL_BEFORE.search(folded, folded.rfind("\n", 0, a.start) + 1, a.start)] or sums
-    if intent in (Intent.PROMISE_TO_PAY, Intent.ALREADY_PAID, Intent.DISPUTE):
+    sums = _totals_first(folded, sums)
+    if intent is Intent.DISPUTE:
+        # The part contested when the words name it ("la différence de 250 €"), never the price agreed.
+        contested = [a for a in amounts if a.role is MoneyRole.CONTESTED]
+        return (contested or [a for a in sums if a.role is MoneyRole.SUM] or owed or [None])[0]
+    if intent in (Intent.PROMISE_TO_PAY, Intent.ALREADY_PAID):
         return (sums or owed or [None])[0]
     if intent is Intent.PAYMENT_PLAN_REQUEST:
         # Several invoices' sums, none named as the debt, are no total: "F-0848 (1 120 €) et F-0849 (860 €)".
@@ -268,7 +286,13 @@ def _amount_for(intent: Intent, amounts: list[MoneyMention], folded: str,
     return None
 
 
-_TOTAL_BEFORE = re.compile(r"\b(?:total|montant\s+total|somme\s+totale|soit\s+au\s+total)\b[^\n\d]{0,24}$")
+# Words and then the padding of a typed column: "Total paid                EUR 3,570.00".
+_TOTAL_BEFORE = re.compile(r"\b(?:total|montant\s+total|somme\s+totale|soit\s+au\s+total)\b[^\n\d]{0,24}?\s*$")
+
+
+def _totals_first(folded: str, sums: list[MoneyMention]) -> list[MoneyMention]:
+    """A typed remittance lists each invoice, then "Total  EUR 3,250.00": the total is what was paid."""
+    return [a for a in sums if _TOTAL_BEFORE.search(folded, folded.rfind("\n", 0, a.start) + 1, a.start)] or sums
 
 
 def _same_sentence(folded: str, amount: MoneyMention, mention: DateMention) -> bool:

@@ -18,7 +18,8 @@ from dialogs.intents import Intent
 from dialogs.understanding import Understanding, understand_email
 
 DATA = Path(__file__).parent / "data"
-TRAINING = ("replies", "replies_holdout", "replies_blind", "replies_blind2", "replies_blind3")
+TRAINING = ("replies", "replies_holdout", "replies_blind", "replies_blind2", "replies_blind3", "replies_blind4",
+            "replies_blind5")
 MODEL_PATH = Path(__file__).parents[1] / "dialogs" / "data" / MODEL_FILE
 
 

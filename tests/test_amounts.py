@@ -25,6 +25,12 @@ from dialogs.amounts import MoneyRole, find_amounts
     ("je peux verser 500 vendredi", "500", None),
     ("EUR 2'340.00", "2340.00", "EUR"),  # Swiss thousands
     ("2\u2019340,50 €", "2340.50", "EUR"),  # typographic apostrophe
+    ("CHF 3'450.\u2013", "3450", "CHF"),  # Swiss: a dash for no cents
+    ("3'450.- CHF", "3450", "CHF"),
+    ("Fr. 1'200.00", "1200.00", "CHF"),
+    ("450 francs", "450", "CHF"),
+    ("860,- EUR", "860", "EUR"),  # German
+    ("€ 1.200,-", "1200", "EUR"),  # Dutch: with the dash, the point groups thousands
 ])
 def test_each_way_of_writing_a_sum_is_read(text, value, currency):
     [mention] = find_amounts(text)
@@ -64,6 +70,17 @@ def test_numbers_that_are_not_sums_are_left_alone(text):
     ("I owe you £1,200", MoneyRole.OWED, None),
     ("invoices over $1,000 need two signatures", MoneyRole.LIMIT, None),
     ("payment of USD 2,000 was sent", MoneyRole.SUM, None),
+    ("700 € chaque fois", MoneyRole.INSTALLMENT, None),
+    ("£300 on the 1st of March, April and May", MoneyRole.INSTALLMENT, None),
+    ("the second installment of €400", MoneyRole.INSTALLMENT, None),
+    ("in 4 rates of EUR 500", MoneyRole.INSTALLMENT, 4),
+    ("la différence de 250 €", MoneyRole.CONTESTED, None),
+    ("£120 overcharged", MoneyRole.CONTESTED, None),
+    ("90 € de trop", MoneyRole.CONTESTED, None),
+    ("we won't be paying for those (€540)", MoneyRole.CONTESTED, None),
+    ("je réglerai, mais pas les 40 € de pénalités", MoneyRole.CONTESTED, None),
+    ("the agreed price of £900", MoneyRole.AGREED, None),
+    ("1 500 € comme convenu", MoneyRole.AGREED, None),
 ])
 def test_the_words_around_a_sum_give_its_role(text, role, count):
     [mention] = find_amounts(text)

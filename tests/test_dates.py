@@ -231,3 +231,23 @@ def test_the_date_after_the_invoice_a_promise_names_is_the_promised_one():
     sent = datetime(2026, 11, 30, 9, 0, tzinfo=timezone.utc)
     text = "Our payouts from the marketplace land on the 8th, and we'll pay invoice F2026-1206 on the 9th."
     assert understand_text(text, sent_at=sent).promised_date == date(2026, 12, 9)
+
+
+@pytest.mark.parametrize("month_first", [False, True])
+def test_a_weekday_decides_how_its_numbers_read(month_first):
+    [mention] = find_dates("our next check run, which is Thursday 12/10", date(2026, 12, 2), month_first=month_first)
+    assert mention.value == date(2026, 12, 10)
+
+
+@pytest.mark.parametrize("text", ["wires land 1-2 business days later", "Clinic hours: Mon-Fri 9-5"])
+def test_ranges_of_days_and_hours_are_no_dates(text):
+    assert find_dates(text, THU) == []
+
+
+def test_a_hyphen_makes_a_date_with_its_year():
+    assert [m.value for m in find_dates("le 15-12-2026", THU)] == [date(2026, 12, 15)]
+
+
+def test_a_day_something_arrived_is_of_the_past():
+    [mention] = find_dates("Six cases arrived broken on the 12th.", date(2026, 11, 27))
+    assert mention.past

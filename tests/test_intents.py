@@ -234,6 +234,45 @@ EXAMPLES: list[tuple[str, Intent]] = [
     ("I'm afraid I don't have her email.", W),
     ("We'll sort this out after New Year, promise.", Intent.OTHER),
     ("Avez-vous changé de banque ? Merci de nous confirmer vos coordonnées bancaires.", Intent.OTHER),
+    # new families (blind sets 4 and 5): fees refused, sums too high, payment held, charges said included;
+    # plans in "rates", a share now and the rest later, an option chosen; paperwork and pay-when-paid as "other"
+    ("Je vous promets de régler la facture samedi.", P),
+    ("It is queued for our next wire run on Thursday.", P),
+    ("I'll be able to send the money on Friday.", P),
+    ("Le paiement de la note (frais de dossier inclus) interviendra la semaine prochaine.", P),
+    ("La facture sera mandatée le 12 janvier.", P),
+    ("The invoice was already payed last week.", A),
+    ("Our accounts department mailed a check on the 2nd.", A),
+    ("Facture payée par la DGFiP le 3 novembre.", A),
+    ("Le règlement de la facture F-2211 vous a été adressé par chèque.", A),
+    ("Vous me facturez deux fois le même déplacement.", D),
+    ("We do not accept the late payment interest.", D),
+    ("Merci de retirer ces pénalités de retard.", D),
+    ("Le montant facturé est 75 € de trop.", D),
+    ("Je règle pas tant que la porte ferme pas.", D),
+    ("Les frais de déplacement ne sont pas justifiés.", D),
+    ("The delivery charge was included in the quoted price.", D),
+    ("I'm not paying another penny until it's fixed.", D),
+    ("Can we pay in three rates?", L),
+    ("I can do £200 now and the balance in March.", L),
+    ("We'll take option 2.", L),
+    ("je peut payer en plusieur fois ?", L),
+    ("Our office manager handles all the billing.", W),
+    ("C'est ma fille qui gère tous mes règlements.", W),
+    ("Kindly update your records.", W),
+    ("Merci de voir directement avec mon comptable (compta@cabinet.example).", W),
+    ("Vous pouvez le joindre à paul@nouveau.example.", W),
+    ("J'ai cédé mon commerce en juin.", W),
+    ("Please reissue the invoice to our parent company.", Intent.OTHER),
+    ("Pouvez-vous refaire la facture F-2041 au nom de ma société ?", Intent.OTHER),
+    ("We can't process an invoice without a PO number; please add PO 55120.", Intent.OTHER),
+    ("Pourriez-vous m'envoyer une copie de la facture ?", Intent.OTHER),
+    ("Could you send us copies of both invoices?", Intent.OTHER),
+    ("On vous paiera quand on sera payés.", Intent.OTHER),
+    ("Our customer still hasn't paid us, so we're stuck.", Intent.OTHER),
+    ("I'm looking into this and will get back to you.", Intent.OTHER),
+    ("I asked a simple question last week and got nothing back.", Intent.OTHER),
+    ("Il me faut un RIB au format PDF.", Intent.OTHER),
 ]
 
 
@@ -266,6 +305,8 @@ def test_a_payment_run_to_come_is_a_promise_not_a_payment():
     "Nous n'avons pas réglé, désolé.",
     "We have not paid yet.",
     "I thought I had paid this one already.",
+    "Ma femme pense qu'on l'a peut-être déjà payée.",
+    "I'll look at it once I've cleared my inbox.",
 ])
 def test_a_denied_or_doubted_payment_is_not_already_paid(text):
     assert understand_text(text, sent_at=NOW).intent != A
@@ -417,3 +458,42 @@ def test_a_season_deferral_does_not_claim_a_dated_promise():
     understanding = understand_text("We make the payment at 7 January, after the holidays of the company, "
                                     "the amount 2.640,00 EUR.", sent_at=NOW)
     assert (understanding.intent, understanding.amount) == (P, Decimal("2640.00"))
+
+
+def test_a_doubt_is_politeness_in_a_plan_request():
+    assert understand_text("Could I possibly spread this over four payments?", sent_at=NOW).intent == L
+
+
+def test_once_again_is_no_condition():
+    assert understand_text("Once again, we paid this on the 3rd.", sent_at=NOW).intent == A
+
+
+def test_spoken_french_drops_the_ne_of_a_refusal():
+    assert understand_text("Je paye pas, c'est pas fini.", sent_at=NOW).intent != P
+
+
+def test_mail_sent_straight_to_someone_is_no_payment_leaving():
+    assert understand_text("Please note it goes straight to our accountant next time.", sent_at=NOW).intent != P
+
+
+@pytest.mark.parametrize("text", [
+    "We'll pay you when we're paid.",
+    "Nous vous réglerons dès que le promoteur nous aura payé la situation n° 4.",
+    "Our client hasn't paid us yet. As soon as they do, we'll pay you.",
+])
+def test_an_undated_promise_waiting_on_the_writer_being_paid_is_other(text):
+    understanding = understand_text(text, sent_at=NOW)
+    assert (understanding.intent, understanding.confidence >= 0.5) == (Intent.OTHER, True)
+
+
+def test_a_dated_promise_waiting_on_the_writer_being_paid_is_still_a_promise():
+    understanding = understand_text("We will pay the €500 on 15 January once our client pays us.", sent_at=NOW)
+    assert (understanding.intent, understanding.promised_date) == (P, date(2027, 1, 15))
+
+
+def test_a_sum_worked_out_is_no_plan():
+    assert understand_text("The bill is 2 x 90 € = 180 € too much.", sent_at=NOW).intent == D
+
+
+def test_a_share_already_paid_and_the_rest_to_come_is_no_plan():
+    assert understand_text("J'ai payé 300 € hier et le reste suivra vendredi.", sent_at=NOW).intent == A

@@ -38,6 +38,8 @@ def test_the_quoted_reminder_is_dropped(quoted):
     "Sent from my iPhone", "Envoyé de mon iPhone", "Envoyé depuis mon smartphone Samsung",
     "Get Outlook for iOS", "Thanks,\nJohn", "Sincères salutations,\nJ. D.",
     "Avec nos meilleures salutations\nSandra", 
+    "Je vous prie d'agréer, Madame, Monsieur, l'expression de mes salutations distinguées.\nMe H. Roux\n"
+    "Toute utilisation non conforme est interdite.",
 ])
 def test_the_signature_is_dropped(signature):
     assert strip_reply(f"{NEW}\n\n{signature}\n") == NEW

@@ -42,17 +42,18 @@ def test_the_json_shape_of_a_promise():
 
 @pytest.mark.parametrize("text, installments, amount", [
     ("Puis-je payer en trois fois ?", [Installment(None, None)] * 3, None),
-    ("Je vous propose 3 x 400 € pour solder.", [Installment(None, Decimal(400))] * 3, None),
-    ("Pourrais-je régler en 3 mensualités de 400 € ?", [Installment(None, Decimal(400))] * 3, None),
+    # Without a total named, a plan is for the sum of its installments when each one is sized.
+    ("Je vous propose 3 x 400 € pour solder.", [Installment(None, Decimal(400))] * 3, Decimal(1200)),
+    ("Pourrais-je régler en 3 mensualités de 400 € ?", [Installment(None, Decimal(400))] * 3, Decimal(1200)),
     ("Je souhaite un échéancier : 400 € le 15/12, 400 € le 15/01 et le reste le 15/02.",
      [Installment(date(2026, 12, 15), Decimal(400)), Installment(date(2027, 1, 15), Decimal(400)),
       Installment(date(2027, 2, 15), None)], None),
     ("Je vous propose 300 € par mois pendant 4 mois à partir du 5 janvier.",
-     [Installment(date(2027, m, 5), Decimal(300)) for m in (1, 2, 3, 4)], None),
+     [Installment(date(2027, m, 5), Decimal(300)) for m in (1, 2, 3, 4)], Decimal(1200)),
     ("Nous proposons de régler 300 € par mois, le 5 de chaque mois, de février à mai.",
-     [Installment(date(2027, m, 5), Decimal(300)) for m in (2, 3, 4, 5)], None),
+     [Installment(date(2027, m, 5), Decimal(300)) for m in (2, 3, 4, 5)], Decimal(1200)),
     ("Could we do $250 a week for 4 weeks, starting this Friday?",
-     [Installment(date(2026, 12, d), Decimal(250)) for d in (4, 11, 18, 25)], None),
+     [Installment(date(2026, 12, d), Decimal(250)) for d in (4, 11, 18, 25)], Decimal(1000)),
     ("Would it be possible to spread the €3,000 over six months?", [Installment(None, None)] * 6, Decimal(3000)),
     ("Is it OK if we pay half now and half next month?", [Installment(None, None)] * 2, None),
 ])
@@ -76,6 +77,13 @@ def test_installments_belong_only_to_plan_requests():
     # the sum sits in a sentence about another intent: it is not the disputed one
     ("Je conteste la F2026-0220. Pour la F2026-0221 (75 €), pas de souci, je la passe demain.", None, None),
     ("Would you let me pay £50 every two weeks? It's £150 in total.", "150", "GBP"),
+    ("Je propose 2 x 300 CHF.", "600", "CHF"),
+    # a dispute is for the part it contests, never the price agreed
+    ("We agreed £1,000 for the job but you invoiced £1,250: the difference of £250 we won't pay.", "250", "GBP"),
+    ("The £300 delivery charge should have been included in the agreed price of £2,400.", "300", "GBP"),
+    ("Je vous règle les 500 € de la facture, mais certainement pas les 40 € de pénalités : je les conteste.", "40",
+     "EUR"),
+    ("Le versement de CHF 2'480.– sera effectué vendredi.", "2480", "CHF"),
 ])
 def test_the_amount_is_the_one_the_intent_is_about(text, amount, currency):
     understanding = understand_text(text, sent_at=NOW)
@@ -173,6 +181,14 @@ def test_a_paid_claim_pointing_at_a_forwarded_bank_confirmation_takes_its_sum():
             "De : Banque <noreply@bank.example>\n\nVotre virement de 640,00 EUR a été exécuté le 27/11/2026.")
     understanding = understand_email(reply(body))
     assert (understanding.intent, understanding.amount) == (Intent.ALREADY_PAID, Decimal("640.00"))
+
+
+def test_a_paid_claim_pointing_at_a_forwarded_remittance_takes_its_total():
+    body = ("See below: the payment went out on Friday.\n\n---------- Forwarded message ---------\nFrom: AP <ap@client.example>\n"
+            "Subject: Remittance advice\n\nF2026-0001    EUR 1,000.00\nF2026-0002    EUR 500.00\n"
+            "Total paid                EUR 1,500.00")
+    understanding = understand_email(reply(body))
+    assert (understanding.intent, understanding.amount) == (Intent.ALREADY_PAID, Decimal("1500.00"))
 
 
 def test_a_plan_over_several_invoices_names_no_total():
