@@ -253,7 +253,7 @@ class Dispatcher:
 
     def _email(self, message: Message, debtor: Debtor | None, now: datetime) -> Outgoing:
         ahead, self._ahead = self._ahead, None
-        if ahead is not None and ahead.message is message  and ahead.made_from == _content_of(message):
+        if ahead is not None and ahead.message is message and ahead.made_from == _content_of(message):
             return ahead.outgoing
         return self._made(message, debtor, now)
 
