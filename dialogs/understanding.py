@@ -8,7 +8,7 @@ from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone, tzinfo
 from decimal import Decimal
-from email import message_from_bytes, policy
+from email import message_from_bytes
 from email.message import Message
 from email.utils import getaddresses, parsedate_to_datetime
 from zoneinfo import ZoneInfo
@@ -17,7 +17,7 @@ from dialogs.amounts import MoneyMention, MoneyRole, find_amounts
 from dialogs.arrival import ADDRESS, ArrivalKind, classify_arrival
 from dialogs.dates import DateMention, find_dates, return_date
 from dialogs.folding import fold
-from dialogs.headers import RawHeaders
+from dialogs.headers import READING, RawHeaders
 from dialogs.installments import Installment, Proposal, propose
 from dialogs.intent_model import shipped
 from dialogs.intents import Evidence, Intent, decide, find_evidence
@@ -93,7 +93,7 @@ def understand_email(raw: bytes, *, known_refs: Collection[str] = (),
     only places a Date without an offset ("-0000") or, lacking a Date, our server's Received stamp.
     """
     try:
-        msg = message_from_bytes(raw, policy=policy.default)
+        msg = message_from_bytes(raw, policy=READING)
         return _understand_message(msg, known_refs, default_tz)
     except Exception:  # the contract: any mail, however broken, yields an Understanding for the owner
         return _unreadable()

@@ -6,6 +6,9 @@ from __future__ import annotations
 import json
 from datetime import date, datetime
 from decimal import Decimal
+from email import message_from_bytes, policy
+from email.message import Message
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -13,9 +16,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from dialogs.arrival import ArrivalKind
+from dialogs.headers import READING
 from dialogs.installments import Installment
 from dialogs.intents import Intent
 from dialogs.parties import Language
+from dialogs.reply_text import text_body
 from dialogs.understanding import understand_email, understand_text
 
 NOW = datetime(2026, 11, 30, 10, 0, tzinfo=ZoneInfo("Europe/Paris"))  # a Monday
@@ -205,3 +210,26 @@ def test_a_wrong_contact_address_only_in_a_mailto_link_is_found():
            b"Priya</a>.</p>\r\n")
     understanding = understand_email(raw)
     assert (understanding.intent, understanding.new_contact) == (Intent.WRONG_CONTACT, "priya@books.example")
+
+
+def _parts(msg: Message) -> list[tuple[str, dict[str, str], str | None, str]]:
+    return [(part.get_content_type(), dict(part["Content-Type"].params) if part["Content-Type"] else {},
+             part.get_content_disposition(), str(part["Subject"])) for part in msg.walk()]
+
+
+def test_the_reading_policy_reads_every_corpus_message_as_policy_default_does():
+    folders = sorted((Path(__file__).parent / "data").glob("replies*"))
+    raws = [path.read_bytes() for folder in folders for path in sorted(folder.glob("*.eml"))]
+    assert len(raws) > 900
+    for raw in raws:
+        ours, theirs = message_from_bytes(raw, policy=READING), message_from_bytes(raw, policy=policy.default)
+        assert _parts(ours) == _parts(theirs)
+        assert text_body(ours) == text_body(theirs)
+
+
+def test_the_reading_policy_shares_a_parsed_header_but_not_a_huge_one():
+    huge = "x" * 5000
+    first = message_from_bytes(f"Subject: hello\nX-Big: {huge}\n\nbody".encode(), policy=READING)
+    second = message_from_bytes(f"Subject: hello\nX-Big: {huge}\n\nbody".encode(), policy=READING)
+    assert first["Subject"] is second["Subject"]
+    assert first["X-Big"] is not second["X-Big"] and first["X-Big"] == huge
