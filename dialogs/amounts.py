@@ -22,7 +22,7 @@ class MoneyRole(StrEnum):
     OWED = "owed"                # "les 2 000 € dus": what the debt is, not what is offered
     INSTALLMENT = "installment"  # one of several: "3 x 400 €", "400 € par mois"
     CAPITAL = "capital"          # "SARL au capital de 10 000 €": a signature, never a payment
-    LIMIT = "limit"              # "invoices over $1,000 need two signatures": a threshold, not a sum
+    LIMIT = "limit"              # "invoices over $1,000 need two signatures", "a client owes me 4 000 €": not this debt
     CONTESTED = "contested"      # "la différence de 250 €", "£120 overcharged": the part a dispute is about
     AGREED = "agreed"            # "the £2,400 as agreed": a sum to pay, but never the part disputed
 
@@ -36,21 +36,54 @@ class MoneyMention:
     role: MoneyRole
     # How many installments of this amount the words say: 3 in "3 x 400 €"; None when unsaid.
     count: int | None = None
+    # The other currencies its sign may stand for: "$" is also the Australian or Canadian dollar.
+    alternatives: tuple[str, ...] = ()
+
+    def currency_in(self, context: str | None) -> str | None:
+        """Its currency, read as the reminder answered has it (`context`) when its sign is shared or unwritten:
+        "$29,600" answering an invoice in AUD is in AUD, "1.875,-" answering one in EUR is in EUR."""
+        if context and (self.currency is None or context in self.alternatives):
+            return context
+        return self.currency
 
 
-_CURRENCIES = {"€": "EUR", "eur": "EUR", "euro": "EUR", "euros": "EUR", "balles": "EUR",
-               "£": "GBP", "gbp": "GBP", "livre": "GBP", "livres": "GBP", "pound": "GBP", "pounds": "GBP",
-               "$": "USD", "usd": "USD", "us$": "USD", "dollar": "USD", "dollars": "USD",
-               "chf": "CHF", "fr.": "CHF", "sfr.": "CHF", "franc": "CHF", "francs": "CHF"}
+_CURRENCIES = {"€": "EUR", "euro": "EUR", "euros": "EUR", "balles": "EUR", "e": "EUR",
+               "£": "GBP", "livre": "GBP", "livres": "GBP", "pound": "GBP", "pounds": "GBP",
+               "$": "USD", "us$": "USD", "dollar": "USD", "dollars": "USD", "a$": "AUD", "au$": "AUD", "c$": "CAD",
+               "ca$": "CAD", "nz$": "NZD", "s$": "SGD", "hk$": "HKD", "r$": "BRL",
+               "fr.": "CHF", "sfr.": "CHF", "franc": "CHF", "francs": "CHF",
+               "fcfa": "XOF", "f cfa": "XOF", "cfa": "XOF", "franc cfa": "XOF",
+               "francs cfa": "XOF", "cfp": "XPF", "fcfp": "XPF", "f cfp": "XPF", "francs cfp": "XPF", "rs.": "INR", "kr": "SEK", "kr.": "SEK", "kronor": "SEK", "kroner": "NOK",
+               "zl": "PLN", "dh": "MAD", "dhs": "MAD", "dirhams": "MAD", "rand": "ZAR", "yen": "JPY", "¥": "JPY",
+               "yuan": "CNY", "rmb": "CNY", "₹": "INR", "rs": "INR", "rupees": "INR", "₪": "ILS", "naira": "NGN"}
+# ISO 4217 codes, as accounts departments write them: "SEK 48 000", "1 250 000 XOF".
+_CODES = ("eur", "gbp", "usd", "chf", "cad", "aud", "nzd", "sgd", "hkd", "zar", "sek", "nok", "dkk", "pln", "czk",
+          "huf", "ron", "mad", "tnd", "dzd", "xof", "xaf", "xpf", "jpy", "cny", "inr", "ils", "ngn", "brl", "mxn")
+_CURRENCIES.update({code: code.upper() for code in _CODES})
+# Signs several currencies share; the reminder answered (its subject, the quoted text) tells which is meant.
+_DOLLARS = ("USD", "AUD", "CAD", "NZD", "SGD", "HKD")
+_FRANCS = ("CHF", "XOF", "XAF", "XPF")
+_SHARED = {"$": _DOLLARS, "dollar": _DOLLARS, "dollars": _DOLLARS, "fr.": _FRANCS, "franc": _FRANCS,
+           "francs": _FRANCS, "fcfa": ("XOF", "XAF"), "f cfa": ("XOF", "XAF"),
+           "cfa": ("XOF", "XAF"), "franc cfa": ("XOF", "XAF"), "francs cfa": ("XOF", "XAF"), "kr": ("SEK", "NOK", "DKK"),
+           "kr.": ("SEK", "NOK", "DKK"), "kronor": ("SEK",), "kroner": ("NOK", "DKK")}
 # Thousands grouped by spaces, dots or commas, or a plain number, with up to two decimals.
 # Swiss writers group thousands with an apostrophe: "EUR 2'340.00"; they and German writers put a dash for
 # no cents: "CHF 3'450.–", "860,- EUR".
 _CENTS = r"(?:[.,]\d{1,2}|[.,]-{1,2}(?![\w-]))?"
 _NUM = r"\d{1,3}(?:[ .,']\d{3})+" + _CENTS + r"(?!\d)|\d+" + _CENTS + r"(?!\d)"
-_CUR_AFTER = (r"€|eur(?:os?)?\b|balles\b|£|gbp\b|livres?(?:\s+sterling)?\b|pounds?\b|\$|usd\b|dollars?\b|chf\b|"
-              r"francs?\b|fr\.")
+_ANY_CODE = r"(?:" + "|".join(_CODES) + r")\b"
+# Before a number, not the codes that are also words: "ils 2 fois", "mad 100 %".
+_CODE_BEFORE = r"(?:" + "|".join(c for c in _CODES if c not in ("ils", "mad", "ron")) + r")\b"
+_CUR_AFTER = (r"€|euros?\b|balles\b|£|livres?(?:\s+sterling)?\b|pounds?\b|\$|dollars?\b|francs?\s+c[fp]a\b|"
+              r"francs?\b|fr\.|f\s?cfa\b|cfa\b|f?\s?cfp\b|kr\b\.?|kronor\b|kroner\b|zl\b|dhs?\b|dirhams\b|rand\b|"
+              r"yen\b|yuan\b|rmb\b|rupees\b|naira\b|" + _ANY_CODE
+              # SMS French glues an "e" for euros: "le cheque de 210e", "100e par mois" (not "le 21e siecle").
+              + r"|(?<=\d{2})e\b(?!\s+(?:siecle|anniversaire|edition|etage|arrondissement|rang|place|relance|rappel|"
+              r"jour|mois|semaine|annee|fois|trimestre))")
 _MONEY = re.compile(
-    r"(?<![\w.,/-])(?:(?P<before>€|£|us\$|\$|eur\b|gbp\b|usd\b|chf\b|s?fr\.)\s?(?P<n1>" + _NUM + r")"
+    r"(?<![\w.,/-])(?:(?P<before>€|£|us\$|a\$|au\$|ca?\$|nz\$|s\$|hk\$|r\$|\$|¥|₹|₪|rs\.?(?=\s?\d)|kr\.?(?=\s?\d)|"
+    r"s?fr\.|" + _CODE_BEFORE + r")\s?(?P<n1>" + _NUM + r")"
     r"|(?P<n2>" + _NUM + r")\s?(?P<after>" + _CUR_AFTER + r"))")
 # A bare number is money only right after a verb or noun of paying: "je peux verser 500 vendredi".
 _BARE = re.compile(
@@ -66,7 +99,8 @@ _TIMES_BEFORE = re.compile(_COUNT + r"\s*(?:x|fois|×|\*)\s*(?:de\s+)?$")
 # Plural nouns only ("payment of USD 2,000" is one sum), and "mensualité", always one of several.
 # The rhythm may come between the count and the noun: "6 weekly payments of €150".
 _RHYTHM = r"(?:mensuel(?:le)?s?|hebdomadaires?|monthly|weekly|fortnightly|equal|egaux|egales)\s+"
-_INSTALLMENTS_OF = re.compile(_COUNT + r"?\s*(?:" + _RHYTHM + r")?(?:mensualites?|versements|echeances|paiements|"
+# A count may be spelt out and repeated in figures: "three (3) instalments of EUR 1,000".
+_INSTALLMENTS_OF = re.compile(_COUNT + r"?(?:\s*\(\d{1,2}\))?\s*(?:" + _RHYTHM + r")?(?:mensualites?|versements|echeances|paiements|"
                               r"prelevements|installments?|instalments?|payments|traites|rates)\s+(?:" + _RHYTHM + r")?"
                               r"(?:de|of)\s+(?:environ\s+|about\s+)?$"
                               # One of them by its rank: "first rate of 1.100 EUR", "le second versement de 500 €"
@@ -91,14 +125,18 @@ _PER_PERIOD_AFTER = re.compile(r"^\s*(?:/\s*|par\s+|per\s+|a\s+|an?\s+|chaque\s+
 _CAPITAL_BEFORE = re.compile(r"\bcapital\b[^.\n]{0,25}$")
 # The part a dispute names: the difference, the excess, the sum refused or said too high.
 _CONTESTED_BEFORE = re.compile(
-    r"(?:\b(?:difference|ecart|surplus|excedent|excess|extra|supplement|overcharge)\s+(?:de|of|d')\s*"
+    r"(?:\b(?:difference|ecart|surplus|excedent|excess|extra|supplement|overcharge)\s+(?:est\s+|is\s+)?(?:de|of|d')\s*"
+    # what the debtor will deduct: "nous déduirons la session annulée (700 €)"
+    r"|\b(?:deduir\w*|deduisons|deduis|deduct\w*|retrancher\w*)\b[^.;!?\n]{0,40}?\(\s*"
     r"|\b(?:contest\w*|disputed?|dispute)\s+(?:les\s+|le\s+|la\s+|the\s+)?"
     r"|\b(?:(?:paierai|paierons|payerai|payerons|reglerai|reglerons|paye|paie|payons|regle|reglons)\s+(?:pas|jamais)"
     r"|(?:mais|certainement|surtout|absolument)\s+pas)\s+(?:les|le|la|ces|ce|cette)\s+"
     r"|\b(?:won't|will\s+not|shan't|not|refuse\s+to)\s+(?:be\s+)?pay(?:ing)?\s+(?:for\s+)?(?:those|these|the|this|"
     r"that)?\s*\(?\s*)$")
 _CONTESTED_AFTER = re.compile(
-    r"^\s*\)?\s*(?:too\s+(?:high|much)|de\s+trop|en\s+trop|overcharged|surfactur\w*|"
+    r"^\s*\)?\s*(?:too\s+(?:high|much)|de\s+trop|en\s+trop|overcharged|surfactur\w*|de\s+plus\s+que|"
+    r"more\s+than\s+(?:the\s+|our\s+)?(?:quote|quoted|agreed|estimate|po\b|purchase\s+order)|difference\b|"
+    r"discrepancy\b|"
     r"(?:we|i)\s+(?:will\s+not|won't|shall\s+not|cannot|can't|refuse\s+to)\s+pay|"
     r"(?:je|nous)\s+(?:ne\s+)?(?:paierai|paierons|reglerai|reglerons|payerai|payerons)\s+pas)\b")
 # A price agreed is what the debtor accepts: "(£2,400 all in)", "a fixed price of € 1.200", "comme convenu".
@@ -106,6 +144,9 @@ _AGREED_BEFORE = re.compile(r"\b(?:agreed|convenue?s?|fixed\s+price|prix\s+(?:fi
                             r"quotation|devis)\b[^.;!?\n]{0,30}$")
 _AGREED_AFTER = re.compile(r"^\s*\)?\s*,?\s*(?:all\s+in|as\s+(?:agreed|quoted)|comme\s+(?:convenu|prevu)|"
                            r"tout\s+compris)\b")
+# Someone else's debt to the writer is no sum of this one: "un client qui me doit 4 000 balles".
+_OTHERS_BEFORE = re.compile(r"\b(?:(?:me|nous|m')\s*(?:doit|doivent)|owes?\s+(?:me|us)|owing\s+(?:me|us))\s+"
+                            r"(?:encore\s+|still\s+)?$")
 _LIMIT_BEFORE = re.compile(r"\b(?:over|above|under|below|exceeding|more\s+than|less\s+than|up\s+to|plus\s+de|"
                            r"moins\s+de|au-dessus\s+de|au-dela\s+de|en\s+dessous\s+de|superieure?s?\s+a|"
                            r"inferieure?s?\s+a|jusqu'a)\s*$")
@@ -132,7 +173,7 @@ def _role(folded: str, start: int, end: int) -> tuple[MoneyRole, int | None]:
     before, after = folded[max(0, start - 40):start], folded[end:end + 60]
     if _CAPITAL_BEFORE.search(before):
         return MoneyRole.CAPITAL, None
-    if _LIMIT_BEFORE.search(before):
+    if _LIMIT_BEFORE.search(before) or _OTHERS_BEFORE.search(before):
         return MoneyRole.LIMIT, None
     times = _TIMES_BEFORE.search(before) or _INSTALLMENTS_OF.search(before)
     if times:
@@ -148,6 +189,12 @@ def _role(folded: str, start: int, end: int) -> tuple[MoneyRole, int | None]:
     return MoneyRole.SUM, None
 
 
+def _sign(written: str) -> str:
+    """The key a written currency sign is known by: "F CFA" as itself, "livres sterling" as "livres"."""
+    key = " ".join(written.split())
+    return key if key in _CURRENCIES else key.split()[0]
+
+
 def find_amounts(text: str) -> list[MoneyMention]:
     """Every sum of money in `text`, in reading order."""
     folded = fold(text)
@@ -158,9 +205,10 @@ def find_amounts(text: str) -> list[MoneyMention]:
         value = _value(number)
         if value is None or value == 0:
             continue
-        symbol = (m["before"] or m["after"]).split()[0]
+        symbol = _sign(m["before"] or m["after"])
         role, count = _role(folded, m.start(), m.end())
-        found.append(MoneyMention(m.start(), m.end(), value, _CURRENCIES.get(symbol, "EUR"), role, count))
+        found.append(MoneyMention(m.start(), m.end(), value, _CURRENCIES.get(symbol, "EUR"), role, count,
+                                  _SHARED.get(symbol, ())))
         taken.append((m.start(), m.end()))
     for m in _BARE.finditer(folded):
         start, end = m.span("n3")

@@ -63,13 +63,14 @@ _AUTO_HEADERS = ("X-Autoreply", "X-Autorespond", "X-Autoresponder", "X-MS-Exchan
 _AUTO_SUBJECT = re.compile(
     r"^\s*(?:reponse automatique|reponse auto\b|absence du bureau|absente? du bureau|automatic reply|"
     r"auto(?:matic)?[- ]?(?:reply|response)|out of (?:the )?office|auto\s*:|autoreply|message d'absence|"
-    r"absence\s*:|absente?\s*:|on vacation|on leave|en conges|away from (?:the )?office|i am out of the office|"
+    r"absence\s*:|absente?\s*:|absent\(e\)|on vacation|on leave|en conges|away from (?:the )?office|i am out of the office|"
     r"i'm out of the office)")
 _AUTO_BODY = re.compile(
     r"\b(?:ceci est (?:un message|une reponse) automatique|message (?:genere )?automatique|reponse automatique|"
     r"this is an? (?:automatic|automated|auto-generated) (?:reply|response|message)|automatic reply|auto-reply)\b")
 _ABSENT_BODY = re.compile(
     r"\b(?:je suis (?:actuellement )?(?:absente?|en conges|en deplacement|en vacances)|je serai absente?|"
+    r"pendant mon absence|during my absence|"
     r"(?:i am|i'm) (?:currently )?(?:out of (?:the )?office|away|on (?:annual )?(?:leave|holiday|vacation)))\b")
 _DELIVERY_REPORT = re.compile(r"(?i)^\s*multipart/report\b.*\breport-type\s*=\s*\"?delivery-status")
 _RETURN_WORDS = re.compile(r"\b(?:de retour|back (?:on|in)|return on|returning on|retour (?:le|prevu))\b")

@@ -147,6 +147,13 @@ def _numeric(m: re.Match[str], today: date, month_first: bool = False) -> date |
         return None
 
 
+def _year_first(m: re.Match[str], today: date) -> date | None:
+    try:
+        return date(int(m["year"]), int(m["month"]), int(m["day"]))
+    except ValueError:
+        return None
+
+
 def _day_month(m: re.Match[str], today: date) -> date | None:
     day, month = int(m["day"]), MONTHS[m["month"]]
     year = _year_of(m["year"], today)
@@ -243,6 +250,9 @@ _NOT_AMOUNT = r"(?!\s*(?:€|eur|euros?|\$|£|%|x\b|h\d|h\b|:\d))"
 _NUMERIC = WordRegex(r"(?<![\d/.,-])(?P<first>\d{1,2})(?:[/.]|-(?=\d{1,2}-\d{2}))(?P<second>\d{1,2})"
                      r"(?:[/.-](?P<year>\d{4}|\d{2}))?(?!\d|[/.,-]\d)" + _NOT_AMOUNT)
 PATTERNS: list[tuple[WordRegex, _Resolver]] = [(WordRegex(p), r) for p, r in (
+    # The year first, as ISO and Chinese, Japanese or Swedish writers put it: "2026-11-27", "2026.12.20".
+    (r"(?<![\d/.,-])(?P<year>20\d{2})(?P<mark>[-/.])(?P<month>\d{1,2})(?P=mark)(?P<day>\d{1,2})(?![\d/.,-]\d|\d)",
+     _year_first),
     (r"\b" + _WEEKDAY + r"\.?,?[ \t]+(?:the\s+|le\s+)?(?P<first>\d{1,2})[/.](?P<second>\d{1,2})"
      r"(?:[/.](?P<year>\d{4}|\d{2}))?(?!\d|[/.,-]\d)", _named_day),
     (r"(?:(?:le\s+|on\s+)?" + _WEEKDAY + r"\.?,?\s+)?(?:le\s+|the\s+)?(?<!\d)(?P<day>\d{1,2})" + _ORDINAL
@@ -253,13 +263,17 @@ PATTERNS: list[tuple[WordRegex, _Resolver]] = [(WordRegex(p), r) for p, r in (
     (r"\b(?:(?:a\s+la|by\s+the|in\s+the|at\s+the|the)\s+)?(?P<period>fin|debut|mi|milieu|end|late|early|beginning|"
      r"start|mid|middle)(?:\s*-\s*|\s+)(?:(?:de\s+|du\s+|d')?(?:(?:le\s+)?mois\s+)?(?:de\s+|d'|of\s+)?)"
      + _MONTH + _YEAR, _month_period),
-    (r"\b(?P<period>fin|debut|mi|milieu|end|early|beginning|start|mid|middle)(?:\s*-\s*|\s+)(?:du\s+|de\s+|of\s+)?"
+    # Not payment terms: "45 jours fin de mois", "30 days end of month".
+    (r"(?<!jours\s)(?<!j\s)(?<!days\s)\b(?P<period>fin|debut|mi|milieu|end|early|beginning|start|mid|middle)"
+     r"(?:\s*-\s*|\s+)(?:du\s+|de\s+|of\s+)?"
      r"(?:the\s+|this\s+|ce\s+)?(?:mois|month)(?P<next>\s+(?:prochain|suivant)|\s+d'apres)?\b", _relative_month),
     (r"\b(?P<period>end|early|beginning|start|mid|middle)\s+of\s+(?P<next>next|the\s+following)\s+month\b",
      _relative_month),
     (r"\b(?P<period>early|mid|late)[\s-]+(?P<next>next)\s+month\b", _relative_month),
     (r"\bmonth[\s-]end\b(?P<next>)(?P<period>)", lambda m, today: _month_end(today.year, today.month)),
-    (r"\b(?:fin\s+(?:de\s+l'|d')annee|end\s+of\s+(?:the|this)\s+year|year[\s-]end)\b", _year_end),
+    # Not season's greetings nor the books' closing: "bonnes fêtes de fin d'année", "our year-end closing".
+    (r"(?<!fetes\sde\s)\b(?:fin\s+(?:de\s+l'|d')annee|end\s+of\s+(?:the|this)\s+year|year[\s-]end)\b"
+     r"(?!\s+(?:closing|close|closure|accounts|audit|inventory|stocktake|shutdown))", _year_end),
     (r"\b(?:avant|d'ici|pour|before|by|ahead\s+of)\s+(?:la\s+)?(?:noel|christmas|xmas)\b", _christmas_eve),
     (r"\b(?:(?:d'ici\s+)?(?:la\s+|en\s+)?fin\s+de\s+(?:la\s+)?semaine\s+prochaine|(?:by\s+)?(?:the\s+)?end\s+of\s+"
      r"next\s+week|(?:(?:debut|courant|dans\s+le\s+courant)\s+de\s+)?(?:la\s+)?semaine\s+prochaine|"
@@ -286,6 +300,9 @@ PATTERNS: list[tuple[WordRegex, _Resolver]] = [(WordRegex(p), r) for p, r in (
      r"le)\s+(?P<day>\d{1,2}|1er)(?:er)?(?=\s*(?:$|[,.;!?)](?!\d)|au\s+plus\s+tard|prochain|de\s+ce\s+mois|du\s+mois"
      r"|(?:et|ou|sans\s+faute)\b))", lambda m, today: _next_day_of_month(today, int(m["day"].rstrip("er")))),
     (r"\b(?:by|before|on|until|the)\s+(?:the\s+)?(?P<day>\d{1,2})(?:st|nd|rd|th)\b", _day_of_month),
+    # A payment run named by its day: "notre prochain virement groupé du 5".
+    (r"\bprochaine?\s+(?:virement|paiement|reglement|campagne|vague|echeance)s?(?:\s+\w+){0,2}?\s+(?:du|le)\s+"
+     r"(?P<day>\d{1,2})(?:er)?\b(?!\s*(?:[/.:h-]?\d|" + _MONTH + r"))", _day_of_month),
     (r"\b(?P<day>\d{1,2})(?:st|nd|rd|th)\s+of\s+(?:the|this)\s+month\b", _day_of_month),
 )]
 _TODAY = re.compile(r"\b(?:aujourd'hui|today|ce\s+soir|tonight|dans\s+la\s+journee|by\s+end\s+of\s+day"
@@ -293,7 +310,8 @@ _TODAY = re.compile(r"\b(?:aujourd'hui|today|ce\s+soir|tonight|dans\s+la\s+journ
 
 # What makes a date one of the past: a payment already made in the same clause ("viré le 12/11",
 # "paid on"), a document it dates ("facture du", "your reminder of"), or "dernier"/"last".
-_CLAUSE_BREAK = re.compile(r"[.;!?\n,]|\b(?:et|mais|puis|and|but|then)\b")
+# A point or comma inside a number ("$29,600 paid by end of next week") breaks no clause.
+_CLAUSE_BREAK = re.compile(r"[;!?\n]|(?<!\d)[.,]|[.,](?!\d)|\b(?:et|mais|puis|and|but|then)\b")
 _PAST_PARTICIPLE = re.compile(
     r"\b(?:vire|virees?|payee?s?|reglee?s?|versee?s?|effectuee?s?|envoyee?s?|emise?s?|transferee?s?|executee?s?|"
     r"passee?|parti|partie|fait|lance|ordonne|recue?s?|prelevee?s?|debitee?s?|paid|sent|transferred|wired|made|issued|processed|"

@@ -47,7 +47,9 @@ _PAY_FUTURE = (r"paierai|paierons|payerai|payerons|reglerai|reglerons|verserai|v
                r"procederons|effectuerai|effectuerons|lancerai|lancerons|passerai|passerons)" + _PAYMENT_OBJECT)
 _PAY_INFINITIVE = (r"payer|regler|verser|virer|solder|regulariser|(?:envoyer|faire|proceder|effectuer|lancer|"
                    r"passer)" + _PAYMENT_OBJECT)
-_OTHER_OBJECT = (r"(?!e?s?\s+(?:des|les|un|une|le|la|l'|mon|ma|mes|ces|nos|notre|votre|vos|plusieurs|deux|trois)\s*"
+# "Nous avons fait appel à vous" is no payment made.
+_OTHER_OBJECT = (r"(?!e?s?\s+(?:appel|confiance)\b)"
+                 r"(?!e?s?\s+(?:des|les|un|une|le|la|l'|mon|ma|mes|ces|nos|notre|votre|vos|plusieurs|deux|trois)\s*"
                  r"(?!virement|paiement|reglement|cheque|versement|solde|necessaire|ordre|montant|somme|fonds|"
                  r"transfert|totalite|facture|integralite)[a-z])")
 _PAID = (r"paye|regle|vire|verse|solde|(?:envoye|effectue|fait|procede|emis|transfere|adresse|poste|remis|"
@@ -68,9 +70,10 @@ _NUMBER_WORD = r"\d{1,2}|deux|trois|quatre|cinq|six|sept|huit|neuf|dix|douze|two
 # The writer paid first by their own client: a promise waiting on it commits to nothing.
 _WHEN_WE_ARE_PAID = (
     r"\b(?:quand|des\s+que|lorsque|une\s+fois\s+que)\s+(?:(?:on|nous)\s+(?:sera|serons)\s+(?:payee?s?|reglee?s?)|"
+    r"(?:on|nous)\s+(?:aura|aurons)\s+(?:nous-memes\s+)?ete\s+(?:payee?s?|reglee?s?)|"
     r"(?:\w+\s+){1,3}?nous\s+(?:aura|auront|a|ont)\s+(?:paye|regle|verse)e?s?)\b|"
     r"\b(?:when|once|until|as\s+soon\s+as)\s+(?:we(?:'re|\s+are|\s+get|'ve\s+been|\s+have\s+been)\s+paid|"
-    r"(?:our|the|my)\s+(?:client|customer)s?\s+(?:pays|has\s+paid|settles|have\s+paid|pay)\s+us)\b")
+    r"(?:our|the|my|they)\s*(?:(?:end\s+)?(?:client|customer)s?\s+)?(?:pays|has\s+paid|settles|have\s+paid|pay)\s+us)\b")
 
 # (intent, weight, pattern, negatable?)
 _TABLE: list[tuple[Intent, float, str] | tuple[Intent, float, str, bool]] = [
@@ -160,7 +163,7 @@ _TABLE: list[tuple[Intent, float, str] | tuple[Intent, float, str, bool]] = [
     (_A, 2.5, r"\b(?<!be\s)(?:paid|settled)\s+(?:by|via|with)\s+(?:cheque|check|card|credit\s+card|debit\s+card|"
               r"bank\s+transfer|transfer|wire|bacs|direct\s+debit|paypal)\b"),
     (_A, 2.5, r"\b(?:wire|transfer|payment|remittance|money|funds|cheque|check|bacs)\b[^.;!?\n]{0,30}?\b(?:left|went\s+"
-              r"(?:out|across|through|over)|cleared|has\s+gone|was\s+debited)\b"),
+              r"(?:out|across|through|over|off)|cleared|has\s+gone|was\s+debited)\b"),
     (_A, 2.5, r"(?:[£$€]\s?\d[\d,.]*|\b\d[\d,.]*\s?(?:€|eur|euros|gbp|usd))\s+"
               r"(?:went\s+(?:out|across|through|over)|left|cleared)\b"),
     (_A, 2, r"\b(?:wire|transfer|payment|remittance|bacs|bank)\s+(?:confirmation|receipt|advice|slip)\b|"
@@ -169,6 +172,9 @@ _TABLE: list[tuple[Intent, float, str] | tuple[Intent, float, str, bool]] = [
     (_A, 3, r"\b(?:a|ont|avait|avaient)\s+(?:deja\s+|bien\s+)?ete\s+(?:paye|regle|vire|verse|solde|regularise|"
             r"acquitte|preleve|debite)e?s?\b"),
     (_A, 2.5, r"\b(?:est|sont)\s+(?:deja\s+|bien\s+)?(?:payee?s?|reglee?s?|soldee?s?|acquittee?s?)\b"),
+    # A public body's accountant has released the payment: "l'a mise en paiement le 10/11". (Only "mandatée",
+    # the order to pay issued, is not yet paid: the accountant still has to release it.)
+    (_A, 3, r"\b(?:a|ont|l'a|les\s+a|avons|ai)\s+(?:deja\s+|bien\s+)?(?:ete\s+)?mise?s?\s+en\s+paiement\b"),
     (_A, 3, r"\bdeja\s+(?:ete\s+)?(?:payee?s?|reglee?s?|viree?s?|versee?s?|soldee?s?)\b"),
     # The payment may be named by its number, sum or date first: "le chèque n° 4471823 de 96,50 € a été remis",
     # "le chèque vous a été posté vendredi".
@@ -184,7 +190,7 @@ _TABLE: list[tuple[Intent, float, str] | tuple[Intent, float, str, bool]] = [
     (_A, 2.5, r"\bpaid\s+(?:yesterday|last\s+\w+|this\s+morning|on\s+\w+|in\s+full)\b|\bshould\s+have\s+(?:cleared|"
               r"arrived|reached\s+you|landed|been\s+received)\b"),
     (_A, 2, r"\bvous\s+(?:avez|auriez)\s+(?:du|deja|bien)\s+(?:recevoir|recu)\b"),
-    (_A, 3, r"\b(?:i|we)\s*(?:have|'ve|had|'d)?\s*(?:already\s+)?(?:paid|settled|transferred|wired|cleared|"
+    (_A, 3, r"\b(?:i|we)\s*(?:have|'ve|had|'d)?\s*(?:already\s+)?(?:paid|settled|transferred|wired|cleared|remitted|"
             r"(?:sent|posted|mailed|dispatched)\s+(?:the\s+|you\s+the\s+|you\s+a\s+|a\s+|our\s+|my\s+)?"
             r"(?:payment|money|funds|transfer|cheque|check|wire|bacs)|"
             r"made\s+(?:the\s+|a\s+)?payment)\b"),
@@ -229,7 +235,7 @@ _TABLE: list[tuple[Intent, float, str] | tuple[Intent, float, str, bool]] = [
             r"(?:en\s+double|deux\s+fois)\b"),
     (_D, 3, r"\bne\s+(?:vous\s+)?(?:dois|devons|doit)\s+rien\b|\bpas\s+redevables?\b", _NEG),
     (_D, 3, r"\b(?:refuse|refusons)\s+de\s+(?:payer|regler)\b|\bne\s+(?:(?:vous\s+)?(?:la|le|les|l')\s*)?(?:paierai|paierons|reglerai|reglerons|"
-            r"payerai|payerons)\s+pas\b(?!\s+en\s+l'etat)|\bpas\s+question\s+de\s+(?:payer|regler)\b|"
+            r"payerai|payerons|paiera|payera|reglera)\s+pas\b(?!\s+en\s+l'etat)|\bpas\s+question\s+de\s+(?:payer|regler)\b|"
             r"\b(?:do\s+not|don't|cannot|can't|will\s+not|won't)\s+accept\s+(?:this|the|these|your)\s+"
             r"(?:invoice|bill|charge|late\s+(?:payment\s+)?(?:interest|fees?|charges?)|interest|fees?|penalt(?:y|ies))|"
             r"\b(?:n'acceptons|n'accepte|refusons|refuse)\s+(?:pas\s+)?(?:cette|la|votre)\s+facture\b", _NEG),
@@ -265,6 +271,8 @@ _TABLE: list[tuple[Intent, float, str] | tuple[Intent, float, str, bool]] = [
             r"ce\s+que\s+)?(?:devis|commandes?|bons?|contrat|tarifs?|prix|offre|factures?|convenu|prevu|livraisons?|"
             r"quantites?|realite|accord|proposition)|\bpas\s+ce\s+qui\s+(?:etait|a\s+ete)\s+(?:prevu|convenu)\b", _NEG),
     (_D, 3, r"\b(?:i|we)\s+(?:dispute|contest|query|challenge)\b|\bdisput\w*"),
+    (_D, 3, r"\bne\s+correspond\s+a\s+(?:aucune?|rien)\b|\b(?:does\s+not|doesn't)\s+(?:correspond|relate)\s+to\s+"
+            r"(?:any|anything)\b|\bil\s+(?:en\s+)?manque\s+(?:\d+|plusieurs|une\s+partie|la\s+moitie)\b"),
     (_D, 3, r"\bduplicate\b|\bdoublons?\b|\ben\s+double\b|\bdouble\s+emploi\b"),
     (_D, 2, r"\b(?:cancel|annuler)\s+(?:the|this|cette|la)\s+(?:duplicate|invoice|facture|doublon)\b"),
     # Reissued to another party is paperwork: "please reissue the invoice to our subsidiary".
@@ -309,12 +317,13 @@ _TABLE: list[tuple[Intent, float, str] | tuple[Intent, float, str, bool]] = [
             r"(?:payments?|instal?lments?)|payment\s+(?:arrangement|schedule)|repayment\s+plan)\b"),
     # "rates": installments to whoever says "Raten" or "rate" at home.
     (_L, 3, r"\bin\s+(?:" + _NUMBER_WORD + r")\s+(?:(?:weekly|monthly|fortnightly|equal)\s+)?(?:instal?lments|payments|"
-            r"parts|tranches|rates)\b"),
+            r"parts|tranches|rates|lots|chunks|goes|bits|stages|batches)\b"),
     # A sum now or at a date, and the rest later: "500 € maintenant et le solde de 740 € fin décembre" (not a share
     # already paid: "j'ai payé 300 € hier et le reste suivra"); or one of the numbered schedules we offered,
     # chosen: "Option 2 svp".
-    (_L, 2.5, r"\b(?:\d[\d.,']*\s?(?:€|eur\w*|chf|gbp|usd|francs?)|(?<=[£$€])\d[\d.,']*|(?<=[£$€]\s)\d[\d.,']*|"
-              r"maintenant|now|today|aujourd'hui|tout\s+de\s+suite|right\s+away)"
+    (_L, 3, r"\b(?:\d[\d.,']*\s?(?:€|eur\w*|chf|gbp|usd|francs?)|(?<=[£$€])\d[\d.,']*|(?<=[£$€]\s)\d[\d.,']*|"
+              r"maintenant|now|today|aujourd'hui|tout\s+de\s+suite|right\s+away|une\s+partie|la\s+moitie|"
+              r"part\s+of\s+it|half)"
               r"(?![^.;!?\n]{0,20}\b(?:hier|yesterday|deja|already)\b)[^.;!?\n]{0,60}?"
               r"\b(?:et|and|puis|then|pis)\s+(?:le|la|les|the|l')\s*(?:solde|reste|rest|balance|remainder|remaining|"
               r"\d[\d.,']*\s?(?:€|eur\w*|£|\$|chf)?\s*restants?)\b|"
@@ -425,7 +434,12 @@ _TABLE: list[tuple[Intent, float, str] | tuple[Intent, float, str, bool]] = [
             r"\b(?:copies?|duplicatas?|copy)\s+(?:de\s+(?:la\s+|cette\s+|votre\s+|vos\s+|ces\s+|des\s+)?|d'|"
             r"of\s+(?:the\s+|this\s+|your\s+|both\s+|all\s+|these\s+)?)(?:factures?|invoices?)\b|"
             r"\b(?:me|nous|moi)\s+(?:renvoyer|re-?envoyer|retransmettre)\s+(?:la|cette|votre)\s+facture\b|"
-            r"\b(?:resend|re-send)\s+(?:me\s+|us\s+)?(?:the|this|that|your)\s+invoice\b"),
+            r"\b(?:resend|re-send)\s+(?:me\s+|us\s+)?(?:the|this|that|your)\s+invoice\b|"
+            r"\bsend\s+(?:me\s+|us\s+)?(?:the|this|that|your)\s+invoice\s+again\b"),
+    (_O, 2, r"\b(?:with|add|missing|lacks?|quote|include)\s+(?:our|the|a)\s+(?:po|purchase\s+order)\s+(?:number|no\.?|#)"),
+    # Payment held for paperwork: "payment will be processed upon receipt of the above".
+    (_O, 3, r"\b(?:upon|on|after)\s+receipt\s+of\s+(?:the\s+)?(?:\w+\s+)?(?:above|following|documents?|forms?|"
+            r"certificates?)\b|\bdes\s+reception\s+des\s+(?:documents|pieces|justificatifs)\b"),
     (_O, 2, r"\b(?:w-?9|w-?8\s?ben(?:-e)?|kbis|attestation\s+(?:de\s+vigilance|urssaf|d'assurance)|"
             r"certificate\s+of\s+insurance|tax\s+(?:form|residency\s+certificate)|"
             r"vendor\s+(?:form|setup|registration))\b"),
@@ -488,6 +502,8 @@ _TABLE: list[tuple[Intent, float, str] | tuple[Intent, float, str, bool]] = [
             r"travaille\s+avec|commande\s+(?:quoi\s+que\s+ce\s+soit|rien))|\bnever\s+(?:ordered\s+anything|dealt\s+with|"
             r"done\s+business|worked\s+with|used\s+your)\b|\b(?:have|got)\s+the\s+wrong\s+\w+|"
             r"\bmettre\s+a\s+jour\s+vos\s+(?:coordonnees|fichiers?|donnees)\b", _NEG),
+    (_W, 3, r"\bvous\s+(?:vous\s+)?trompe[zs]?\s+de\s+(?:societe|personne|destinataire|entreprise|client|adresse)\b|"
+            r"\b(?:wrong|different)\s+(?:company|business|firm|person|recipient|addressee)\b"),
     (_W, 3, r"\b(?:\w+\s+)?retired\b|\b(?:partie?|parti)\s+(?:a\s+la|en)\s+retraite\b|\bnew\s+(?:owners?|management)\b|"
             r"\bnouveaux?\s+(?:proprietaires?|gerants?|dirigeants?|repreneurs?)\b"),
     (_W, 2.5, r"\b(?:bookkeeper|accountant|accounts\s+(?:payable|department|team)|finance\s+(?:team|department)|"

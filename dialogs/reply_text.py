@@ -17,9 +17,11 @@ _SEPARATOR = re.compile(
 _ATTRIBUTION_START = re.compile(r"(?i)^(?:le|on)\s")
 _ATTRIBUTION = re.compile(r"(?is)^(?:le|on)\s.{0,300}?(?:a\s+[ée]crit|wrote)\s*:$")
 # Outlook: "De : X" then "Envoyé : …" / "À : …" on the next lines (or all on one line, "From: X Sent: …").
-_HEADER_FROM = re.compile(r"(?i)^\*?(?:de|from|exp[ée]diteur)\s*:\*?\s*\S")
-_HEADER_FIELD = re.compile(r"(?i)^\*?(?:envoy[ée]|sent|date|[àa]|to|objet|subject|cc)\s*:")
-_INLINE_SENT = re.compile(r"(?i)\b(?:sent|envoy[ée])\s*:")
+# Dutch and German Outlooks write "Van: / Verzonden: / Aan: / Onderwerp:" and "Von: / Gesendet: / An: / Betreff:".
+_HEADER_FROM = re.compile(r"(?i)^\*?(?:de|from|exp[ée]diteur|van|von)\s*:\*?\s*\S")
+_HEADER_FIELD = re.compile(r"(?i)^\*?(?:envoy[ée]|sent|date|[àa]|to|objet|subject|cc|verzonden|aan|onderwerp|"
+                           r"gesendet|an|betreff)\s*:")
+_INLINE_SENT = re.compile(r"(?i)\b(?:sent|envoy[ée]|verzonden|gesendet)\s*:")
 # Lotus/HCL Notes: "Atelier Durand <relances@firm.example>" then "15/12/2026 09:12" on the next lines.
 _NOTES_FROM = re.compile(r"^[^<>:]{1,80}<[^<>@\s]+@[^<>\s]+>$")
 _NOTES_DATE = re.compile(r"^\d{1,4}[/.-]\d{1,2}[/.-]\d{2,4}\s+\d{1,2}:\d{2}")

@@ -123,7 +123,8 @@ def _understand_message(msg: Message, known_refs: Collection[str], default_tz: t
         return Understanding(ArrivalKind.AUTO_REPLY, Intent.AUTO_REPLY, None, None, None, (), (), None, None,
                              back_on, arrival.confidence, arrival.evidence, guess_language(new_text), new_text)
     own = frozenset(a.lower() for _, a in getaddresses(headers.all("From") + headers.all("To")) if a)
-    return _understand(new_text, ArrivalKind.HUMAN, sent, known_refs, own, forwarded=forwarded_text(body))
+    return _understand(new_text, ArrivalKind.HUMAN, sent, known_refs, own, forwarded=forwarded_text(body),
+                       answered=headers.text("Subject") + "\n" + body)
 
 
 def _sent_at(headers: RawHeaders, default_tz: tzinfo) -> datetime | None:
@@ -150,7 +151,9 @@ def _month_first(language: Language | None, sent: datetime | None) -> bool:
 
 
 def _understand(text: str, kind: ArrivalKind, sent: datetime | None, known_refs: Collection[str],
-                own_addresses: frozenset[str], *, forwarded: str = "") -> Understanding:
+                own_addresses: frozenset[str], *, forwarded: str = "", answered: str = "") -> Understanding:
+    """`answered` is the subject and body of the reply, our reminder quoted in it: its currency reads a sum
+    whose sign is shared ("$", "kr", "FCFA") or unwritten."""
     if not text.strip():
         return _unreadable(kind, text)
     folded = fold(text)
@@ -183,21 +186,25 @@ def _understand(text: str, kind: ArrivalKind, sent: datetime | None, known_refs:
         evidence.append(text[promised.start:promised.end])
     plan = (propose(folded, amounts, dates, today) if intent is Intent.PAYMENT_PLAN_REQUEST
             else Proposal((), frozenset()))
-    money = _amount_for(intent, [a for a in amounts if a.start not in plan.parts and _about(folded, a, intent, found)],
-                        folded, promised)
-    value, currency = (money.value, money.currency) if money else (None, None)
+    candidates = [a for a in amounts if a.start not in plan.parts and _about(folded, a, intent, found)]
+    if len({a.currency for a in candidates if a.currency}) > 1:
+        # One payment said in two currencies ("NZD 9,870.00 … converted to EUR 5,412.18"): the invoice's counts.
+        ours = _reminder_currency(answered)
+        candidates = [a for a in candidates if a.currency_in(ours) in (ours, None)] or candidates
+    money = _amount_for(intent, candidates, folded, promised)
+    value, currency = (money.value, _currency_of(money, answered)) if money else (None, None)
     if money is None and intent is Intent.ALREADY_PAID and forwarded and _POINTS_BELOW.search(folded):
         # "Voir ci-dessous, c'est parti mardi" over a forwarded bank confirmation: its sum is the one paid.
         money = next(iter(_totals_first(fold(forwarded), [a for a in find_amounts(forwarded)
                                                            if a.role is MoneyRole.SUM])), None)
         if money:
-            value, currency = money.value, money.currency
+            value, currency = money.value, _currency_of(money, answered)
             evidence.append(forwarded[money.start:money.end])
     elif money:
         evidence.append(text[money.start:money.end])
     elif (total := _sum_of_installments(plan)) is not None:
         parts = [a for a in amounts if a.start in plan.parts]
-        value, currency = total, next((a.currency for a in parts if a.currency), None)
+        value, currency = total, _currency_of(parts[0], answered) if parts else None
         evidence.extend(text[a.start:a.end] for a in parts)
     installments = plan.installments
     return Understanding(
@@ -215,6 +222,24 @@ def _understand(text: str, kind: ArrivalKind, sent: datetime | None, known_refs:
         language=language,
         new_text=text,
     )
+
+
+def _currency_of(money: MoneyMention, answered: str) -> str | None:
+    """A sum's currency; when its sign is shared or unwritten, as the reminder answered reads it."""
+    if money.currency is not None and not money.alternatives:
+        return money.currency
+    return money.currency_in(_reminder_currency(answered))
+
+
+def _reminder_currency(answered: str) -> str | None:
+    """The currency our reminder states, in the subject replied to (its first line) or else the text quoted:
+    the first sum's whose sign no other currency shares, else the first sum's."""
+    subject, _, body = answered.partition("\n")
+    for text in (subject, body):
+        found = [a for a in find_amounts(text) if a.currency]
+        if found:
+            return next((a.currency for a in found if not a.alternatives), found[0].currency)
+    return None
 
 
 # The writer points at what they forwarded: "voir ci-dessous", "see below", "see the forwarded confirmation".
@@ -281,8 +306,9 @@ def _amount_for(intent: Intent, amounts: list[MoneyMention], folded: str,
     if intent in (Intent.PROMISE_TO_PAY, Intent.ALREADY_PAID):
         return (sums or owed or [None])[0]
     if intent is Intent.PAYMENT_PLAN_REQUEST:
-        # Several invoices' sums, none named as the debt, are no total: "F-0848 (1 120 €) et F-0849 (860 €)".
-        return (owed or (sums if len(sums) == 1 else []) or [None])[0]
+        # Several invoices' sums, none named as the debt, are no total: "F-0848 (1 120 €) et F-0849 (860 €)";
+        # one sum said twice is: "your reminder (SEK 48 000) … pay the SEK 48 000 in 6 monthly payments".
+        return (owed or (sums if len({(a.value, a.currency) for a in sums}) == 1 else []) or [None])[0]
     return None
 
 

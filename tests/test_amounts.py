@@ -28,6 +28,15 @@ from dialogs.amounts import MoneyRole, find_amounts
     ("CHF 3'450.\u2013", "3450", "CHF"),  # Swiss: a dash for no cents
     ("3'450.- CHF", "3450", "CHF"),
     ("Fr. 1'200.00", "1200.00", "CHF"),
+    ("SEK 48 000", "48000", "SEK"),
+    ("1 250 000 FCFA", "1250000", "XOF"),
+    ("12 500 francs CFA", "12500", "XOF"),
+    ("35 000 F CFP", "35000", "XPF"),
+    ("A$ 1,200", "1200", "AUD"),
+    ("NZD 9,870.00", "9870.00", "NZD"),
+    ("4 500 kr", "4500", "SEK"),
+    ("Rs. 5,000", "5000", "INR"),
+    ("le chèque de 210e", "210", "EUR"),  # SMS French
     ("450 francs", "450", "CHF"),
     ("860,- EUR", "860", "EUR"),  # German
     ("€ 1.200,-", "1200", "EUR"),  # Dutch: with the dash, the point groups thousands
@@ -96,3 +105,39 @@ def test_several_sums_come_in_reading_order():
 def test_the_rhythm_between_the_count_and_the_installments_keeps_the_count(text):
     [mention] = find_amounts(text)
     assert (mention.value, mention.role, mention.count) == (Decimal("150"), MoneyRole.INSTALLMENT, 6)
+
+
+@pytest.mark.parametrize("text", ["le 21e siècle", "la 3e relance", "ils 2 fois", "mad 100 %"])
+def test_ordinals_and_words_that_look_like_currencies_are_no_sums(text):
+    assert find_amounts(text) == []
+
+
+@pytest.mark.parametrize("text, answered, currency", [
+    ("$29,600", "Re: Invoice awaiting payment: A$29,600.00", "AUD"),  # a shared sign, read as the reminder's
+    ("$29,600", "Re: Invoice awaiting payment: €29,600.00", "USD"),  # another currency: the sign's own
+    ("4 500 kr", "Påminnelse: NOK 4 500,00", "NOK"),
+    ("je peux verser 500 vendredi", "Relance : 500,00 € à régler", "EUR"),  # no sign at all
+    ("je peux verser 500 vendredi", "", None),
+    ("£300", "Relance : 300,00 €", "GBP"),  # a sign of its own is never overridden
+])
+def test_a_shared_or_missing_sign_reads_as_the_reminder_answered(text, answered, currency):
+    [mention] = find_amounts(text)
+    context = next((m.currency for m in find_amounts(answered) if m.currency), None)
+    assert mention.currency_in(context) == currency
+
+
+@pytest.mark.parametrize("text, role", [
+    ("Sur 120 ml, l'écart est de 540,00 € HT.", MoneyRole.CONTESTED),
+    ("vous me facturez 1 020 €, soit 170 € de plus que le devis", MoneyRole.CONTESTED),
+    ("please issue a credit memo for the $650.00 difference", MoneyRole.CONTESTED),
+    ("nous déduirons la séance annulée (700 €)", MoneyRole.CONTESTED),
+    ("je vous envoie 200 € de plus demain", MoneyRole.SUM),
+    ("un client qui me doit 4 000 balles depuis septembre", MoneyRole.LIMIT),  # someone else's debt
+])
+def test_the_part_contested_and_a_third_partys_debt_are_told_apart(text, role):
+    assert [m.role for m in find_amounts(text)][-1] is role
+
+
+def test_a_count_repeated_in_figures_still_counts_the_installments():
+    [mention] = find_amounts("in three (3) instalments of EUR 1,000 each")
+    assert (mention.role, mention.count) == (MoneyRole.INSTALLMENT, 3)

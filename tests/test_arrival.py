@@ -88,6 +88,7 @@ def test_a_non_standard_bounce_is_a_bounce_with_its_failed_address(headers, body
     ("Subject: Automatic reply: Reminder", "Subject: Automatic reply"),
     ("Subject: Out of Office: Reminder", "Subject: Out of Office"),
     ("Subject: Auto: Reminder", "Subject: Auto:"),
+    ("Subject: Absent(e)", "Subject: Absent(e)"),
 ])
 def test_an_auto_reply_is_known_by_its_headers_or_subject(headers, evidence):
     raw = _mail("From: x@client.example\nTo: relances@firm.example\n" + headers,
@@ -118,6 +119,13 @@ def test_an_auto_reply_without_headers_is_known_by_its_words():
                 "Ceci est une réponse automatique. Je suis absente jusqu'au 29 novembre inclus.")
     understanding = understand_email(raw)
     assert (understanding.kind, understanding.back_on) == (ArrivalKind.AUTO_REPLY, date(2026, 11, 30))
+
+
+def test_an_absence_with_a_return_date_is_an_auto_reply_without_any_header():
+    raw = _mail("From: x@client.example\nSubject: Re: Relance",
+                "Je serai de retour le mardi 17 novembre. Pendant mon absence, vos messages ne seront pas transférés.")
+    understanding = understand_email(raw)
+    assert (understanding.kind, understanding.back_on) == (ArrivalKind.AUTO_REPLY, date(2026, 11, 17))
 
 
 def test_a_bounce_wins_over_its_auto_submitted_header():

@@ -251,3 +251,34 @@ def test_a_hyphen_makes_a_date_with_its_year():
 def test_a_day_something_arrived_is_of_the_past():
     [mention] = find_dates("Six cases arrived broken on the 12th.", date(2026, 11, 27))
     assert mention.past
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("we will pay it 2026-11-27 at the latest", date(2026, 11, 27)),
+    ("our finance will arrange the payment before 2026.12.20", date(2026, 12, 20)),
+    ("paiement prévu le 2026/12/18", date(2026, 12, 18)),
+])
+def test_a_date_may_be_written_year_first(text, expected):
+    assert first(text) == expected
+
+
+def test_payment_terms_are_no_date():
+    text = "Conformément à nos conditions (45 jours fin de mois), le règlement est programmé pour le 05/01/2027."
+    assert [m.value for m in find_dates(text, THU)] == [date(2027, 1, 5)]
+    assert find_dates("terms are 30 days end of month", THU) == []
+
+
+@pytest.mark.parametrize("text", ["Bonnes fêtes de fin d'année à toute l'équipe !",
+                                  "We have had our year-end closing, so payments were on hold."])
+def test_greetings_and_the_books_closing_are_no_year_end(text):
+    assert find_dates(text, THU) == []
+
+
+def test_the_next_payment_run_named_by_its_day():
+    assert first("La facture sera incluse dans notre prochain virement groupé du 5.", date(2026, 11, 25)) == date(
+        2026, 12, 5)
+
+
+def test_a_sum_with_a_thousands_comma_does_not_split_the_clause():
+    [mention] = find_dates("we'll have the full $29,600 paid by end of next week.", THU)
+    assert (mention.value, mention.past) == (date(2026, 11, 20), False)

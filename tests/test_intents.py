@@ -273,6 +273,21 @@ EXAMPLES: list[tuple[str, Intent]] = [
     ("I'm looking into this and will get back to you.", Intent.OTHER),
     ("I asked a simple question last week and got nothing back.", Intent.OTHER),
     ("Il me faut un RIB au format PDF.", Intent.OTHER),
+    ("Le trésorier l'a mise en paiement le 2 décembre.", A),
+    ("The transfer went off this morning.", A),
+    ("We remitted the full amount on Monday.", A),
+    ("Ce déplacement ne correspond à aucune demande de notre part.", D),
+    ("Il manque 4 palettes sur la livraison.", D),
+    ("Tant que le chantier n'est pas fini, on ne paiera pas.", D),
+    ("Could we pay it in three chunks over the winter?", L),
+    ("Je peux vous régler une partie le 10 et le reste le 30.", L),
+    ("Vous vous trompez de destinataire, nous ne sommes pas ce client.", W),
+    ("You've written to the wrong company.", W),
+    ("Could you send the invoice again, with our PO number this time?", Intent.OTHER),
+    ("Payment will be released on receipt of the signed forms.", Intent.OTHER),
+    ("On vous réglera dès que nous aurons été payés.", Intent.OTHER),
+    ("We'll settle it when they pay us.", Intent.OTHER),
+    ("Nous avons fait appel à vous pour le chantier de l'école, pouvez-vous rappeler ?", Intent.OTHER),
 ]
 
 

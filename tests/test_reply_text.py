@@ -27,6 +27,10 @@ NEW = "Je vous règle vendredi."
     "-------- Message original --------\nSujet : Relance\nMerci de régler.",
     "-------- Original Message --------\nSubject: Reminder",
     "> Bonjour,\n> merci de régler la facture.",
+    "Van: Atelier Durand <relances@firm.example>\nVerzonden: maandag 7 december 2026 09:00\nAan: x@client.example\n"
+    "Onderwerp: Invoice awaiting payment: €1,089.00",
+    "Von: Atelier Durand <relances@firm.example>\nGesendet: Montag, 7. Dezember 2026 09:00\nAn: x@client.example\n"
+    "Betreff: Zahlungserinnerung 1 089,00 €",
 ])
 def test_the_quoted_reminder_is_dropped(quoted):
     assert strip_reply(f"{NEW}\n\n{quoted}\n") == NEW

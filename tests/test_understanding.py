@@ -233,3 +233,36 @@ def test_the_reading_policy_shares_a_parsed_header_but_not_a_huge_one():
     second = message_from_bytes(f"Subject: hello\nX-Big: {huge}\n\nbody".encode(), policy=READING)
     assert first["Subject"] is second["Subject"]
     assert first["X-Big"] is not second["X-Big"] and first["X-Big"] == huge
+
+
+def _reply(subject: str, body: str) -> bytes:
+    return (f"From: x@client.example\r\nTo: relances@firm.example\r\nSubject: {subject}\r\n"
+            "Date: Thu, 12 Nov 2026 10:00:00 +1100\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n"
+            f"{body}\r\n").encode()
+
+
+def test_a_dollar_sum_answering_an_australian_invoice_is_in_australian_dollars():
+    understanding = understand_email(_reply("Re: Second reminder: A$29,600.00 outstanding",
+                                            "We'll have the full $29,600 paid by end of next week."))
+    assert (understanding.amount, understanding.currency) == (Decimal("29600"), "AUD")
+    assert understanding.promised_date == date(2026, 11, 20)
+
+
+def test_a_sum_without_a_currency_takes_the_reminders():
+    understanding = understand_email(_reply("Re: Relance : 1 875,00 € à régler", "We will transfer the 1.875,- on Monday."))
+    assert (understanding.amount, understanding.currency) == (Decimal("1875"), "EUR")
+
+
+def test_a_payment_said_in_two_currencies_is_counted_in_the_invoices():
+    understanding = understand_email(_reply(
+        "Re: Invoice awaiting payment: €5,412.18",
+        "Paid in full on 10/11/2026: NZD 9,870.00 was debited, which converted to EUR 5,412.18."))
+    assert (understanding.intent, understanding.amount, understanding.currency) == (
+        Intent.ALREADY_PAID, Decimal("5412.18"), "EUR")
+
+
+def test_a_plan_for_one_sum_said_twice_is_for_that_sum():
+    understanding = understand_text("Your reminder for SH-4520 (SEK 48 000) came. Would it be possible to pay the "
+                                    "SEK 48 000 in 6 monthly payments?", sent_at=NOW)
+    assert (understanding.intent, understanding.amount, understanding.currency) == (
+        Intent.PAYMENT_PLAN_REQUEST, Decimal("48000"), "SEK")
