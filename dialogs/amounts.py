@@ -12,6 +12,8 @@ from dataclasses import dataclass
 from decimal import Decimal
 from enum import StrEnum
 
+from babel.numbers import list_currencies
+
 from dialogs.dates import MONTHS, NUMBER_WORDS, number_value
 from dialogs.folding import fold
 from dialogs.money import AmountError, parse_amount
@@ -85,6 +87,12 @@ _MONEY = re.compile(
     r"(?<![\w.,/-])(?:(?P<before>€|£|us\$|a\$|au\$|ca?\$|nz\$|s\$|hk\$|r\$|\$|¥|₹|₪|rs\.?(?=\s?\d)|kr\.?(?=\s?\d)|"
     r"s?fr\.|" + _CODE_BEFORE + r")\s?(?P<n1>" + _NUM + r")"
     r"|(?P<n2>" + _NUM + r")\s?(?P<after>" + _CUR_AFTER + r"))")
+# Any other ISO 4217 code babel knows, in capitals as accounts departments write them ("MUR 15,000",
+# "2 500 000 MGA"): read on the original text, since in lower case many are words ("all", "top", "mur").
+_ISO_CODES = frozenset(list_currencies())
+_NUM_ANY_SPACE = _NUM.replace("[ .,']", "[ .,'\u00a0\u202f\u2009\u2019]")
+_ISO_MONEY = re.compile(r"(?<![\w.,/-])(?:(?P<c1>[A-Z]{3})[ \u00a0]?(?P<n1>" + _NUM_ANY_SPACE + r")"
+                        r"|(?P<n2>" + _NUM_ANY_SPACE + r")[ \u00a0\u202f]?(?P<c2>[A-Z]{3})\b)")
 # A bare number is money only right after a verb or noun of paying: "je peux verser 500 vendredi".
 _BARE = re.compile(
     r"\b(?:payer|paierai|paierons|paie|paye|payerai|regler|reglerai|reglerons|verser|verserai|verserons|"
@@ -209,6 +217,15 @@ def find_amounts(text: str) -> list[MoneyMention]:
         role, count = _role(folded, m.start(), m.end())
         found.append(MoneyMention(m.start(), m.end(), value, _CURRENCIES.get(symbol, "EUR"), role, count,
                                   _SHARED.get(symbol, ())))
+        taken.append((m.start(), m.end()))
+    for m in _ISO_MONEY.finditer(text):
+        code = m["c1"] or m["c2"]
+        value = _value(fold(m["n1"] or m["n2"]))
+        if code not in _ISO_CODES or value is None or value == 0 or any(
+                s < m.end() and m.start() < e for s, e in taken):
+            continue
+        role, count = _role(folded, m.start(), m.end())
+        found.append(MoneyMention(m.start(), m.end(), value, code, role, count))
         taken.append((m.start(), m.end()))
     for m in _BARE.finditer(folded):
         start, end = m.span("n3")

@@ -141,3 +141,18 @@ def test_the_part_contested_and_a_third_partys_debt_are_told_apart(text, role):
 def test_a_count_repeated_in_figures_still_counts_the_installments():
     [mention] = find_amounts("in three (3) instalments of EUR 1,000 each")
     assert (mention.role, mention.count) == (MoneyRole.INSTALLMENT, 3)
+
+
+@pytest.mark.parametrize("text, value, currency", [
+    ("MUR 15,000", "15000", "MUR"),
+    ("2\u202f500\u202f000 MGA", "2500000", "MGA"),
+    ("we paid KES 120 000 on Monday", "120000", "KES"),
+])
+def test_any_iso_currency_code_in_capitals_is_a_currency(text, value, currency):
+    [mention] = find_amounts(text)
+    assert (mention.value, mention.currency) == (Decimal(value), currency)
+
+
+@pytest.mark.parametrize("text", ["top 10 tips", "les 3 mur de la cour"])
+def test_a_lower_case_word_that_spells_a_currency_code_is_no_currency(text):
+    assert find_amounts(text) == []
