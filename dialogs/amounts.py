@@ -50,9 +50,11 @@ class MoneyMention:
 
 
 _CURRENCIES = {"€": "EUR", "euro": "EUR", "euros": "EUR", "balles": "EUR", "e": "EUR",
-               "£": "GBP", "livre": "GBP", "livres": "GBP", "pound": "GBP", "pounds": "GBP",
+               "£": "GBP", "livres sterling": "GBP", "pound": "GBP", "pounds": "GBP",
                "$": "USD", "us$": "USD", "dollar": "USD", "dollars": "USD", "a$": "AUD", "au$": "AUD", "c$": "CAD",
-               "ca$": "CAD", "nz$": "NZD", "s$": "SGD", "hk$": "HKD", "r$": "BRL",
+               "ca$": "CAD", "nz$": "NZD", "s$": "SGD", "hk$": "HKD", "r$": "BRL", "r": "ZAR",
+               # French writers put the country after the sign, as CLDR's fr formats do: "2 150,00 $ CA".
+               "$ ca": "CAD", "$ us": "USD", "$ au": "AUD", "$ nz": "NZD", "$ sg": "SGD", "$ hk": "HKD",
                "fr.": "CHF", "sfr.": "CHF", "franc": "CHF", "francs": "CHF",
                "fcfa": "XOF", "f cfa": "XOF", "cfa": "XOF", "franc cfa": "XOF",
                "francs cfa": "XOF", "cfp": "XPF", "fcfp": "XPF", "f cfp": "XPF", "francs cfp": "XPF", "rs.": "INR", "kr": "SEK", "kr.": "SEK", "kronor": "SEK", "kroner": "NOK",
@@ -77,14 +79,16 @@ _NUM = r"\d{1,3}(?:[ .,']\d{3})+" + _CENTS + r"(?!\d)|\d+" + _CENTS + r"(?!\d)"
 _ANY_CODE = r"(?:" + "|".join(_CODES) + r")\b"
 # Before a number, not the codes that are also words: "ils 2 fois", "mad 100 %".
 _CODE_BEFORE = r"(?:" + "|".join(c for c in _CODES if c not in ("ils", "mad", "ron")) + r")\b"
-_CUR_AFTER = (r"€|euros?\b|balles\b|£|livres?(?:\s+sterling)?\b|pounds?\b|\$|dollars?\b|francs?\s+c[fp]a\b|"
+_CUR_AFTER = (r"€|euros?\b|balles\b|£|livres?\s+sterling\b|pounds?\b|\$\s?(?:ca|us|au|nz|sg|hk)\b|\$|dollars?\b|francs?\s+c[fp]a\b|"
               r"francs?\b|fr\.|f\s?cfa\b|cfa\b|f?\s?cfp\b|kr\b\.?|kronor\b|kroner\b|zl\b|dhs?\b|dirhams\b|rand\b|"
               r"yen\b|yuan\b|rmb\b|rupees\b|naira\b|" + _ANY_CODE
               # SMS French glues an "e" for euros: "le cheque de 210e", "100e par mois" (not "le 21e siecle").
               + r"|(?<=\d{2})e\b(?!\s+(?:siecle|anniversaire|edition|etage|arrondissement|rang|place|relance|rappel|"
               r"jour|mois|semaine|annee|fois|trimestre))")
 _MONEY = re.compile(
+    # "R38 500,00": the rand's R, only glued to a sum grouped in thousands.
     r"(?<![\w.,/-])(?:(?P<before>€|£|us\$|a\$|au\$|ca?\$|nz\$|s\$|hk\$|r\$|\$|¥|₹|₪|rs\.?(?=\s?\d)|kr\.?(?=\s?\d)|"
+    r"r(?=\d{1,3}[ ,]\d{3}\b)|"
     r"s?fr\.|" + _CODE_BEFORE + r")\s?(?P<n1>" + _NUM + r")"
     r"|(?P<n2>" + _NUM + r")\s?(?P<after>" + _CUR_AFTER + r"))")
 # Any other ISO 4217 code babel knows, in capitals as accounts departments write them ("MUR 15,000",
@@ -103,7 +107,8 @@ _BARE = re.compile(
 
 _MONTH = r"(?:" + "|".join(sorted(MONTHS, key=len, reverse=True)) + r")"
 _COUNT = r"(?P<count>\d{1,2}|" + "|".join(re.escape(w) for w in NUMBER_WORDS if " " not in w) + r")"
-_TIMES_BEFORE = re.compile(_COUNT + r"\s*(?:x|fois|×|\*)\s*(?:de\s+)?$")
+# "3 x 400 €"; "6 months at $250", "10 mois à 85 €".
+_TIMES_BEFORE = re.compile(_COUNT + r"\s*(?:(?:x|fois|×|\*)\s*(?:de\s+)?|(?:months|mois|weeks|semaines)\s+(?:at|a|of|de)\s+)$")
 # Plural nouns only ("payment of USD 2,000" is one sum), and "mensualité", always one of several.
 # The rhythm may come between the count and the noun: "6 weekly payments of €150".
 _RHYTHM = r"(?:mensuel(?:le)?s?|hebdomadaires?|monthly|weekly|fortnightly|equal|egaux|egales)\s+"
@@ -133,10 +138,14 @@ _PER_PERIOD_AFTER = re.compile(r"^\s*(?:/\s*|par\s+|per\s+|a\s+|an?\s+|chaque\s+
 _CAPITAL_BEFORE = re.compile(r"\bcapital\b[^.\n]{0,25}$")
 # The part a dispute names: the difference, the excess, the sum refused or said too high.
 _CONTESTED_BEFORE = re.compile(
-    r"(?:\b(?:difference|ecart|surplus|excedent|excess|extra|supplement|overcharge)\s+(?:est\s+|is\s+)?(?:de|of|d')\s*"
+    r"(?:\b(?:difference|ecart|surplus|excedent|excess|extra|supplement|overcharge)\s+(?:est\s+|is\s+|s'eleve\s+|"
+    r"amounts\s+)?(?:de|of|d'|a|to)\s*"
+    r"|\b(?:retirer|enlever|deduire|soustraire|remove|deduct|knock\s+off|take\s+off)\s+(?:les\s+|the\s+)?"
+    # "agreed to knock €150 off"
+    r"|\b(?:knock|knocking|knocked)\s+"
     # what the debtor will deduct: "nous déduirons la session annulée (700 €)"
     r"|\b(?:deduir\w*|deduisons|deduis|deduct\w*|retrancher\w*)\b[^.;!?\n]{0,40}?\(\s*"
-    r"|\b(?:contest\w*|disputed?|dispute)\s+(?:les\s+|le\s+|la\s+|the\s+)?"
+    r"|\b(?:contest\w*|disputed?|dispute)\s+(?:donc\s+|therefore\s+|thus\s+)?(?:les\s+|le\s+|la\s+|the\s+)?"
     r"|\b(?:(?:paierai|paierons|payerai|payerons|reglerai|reglerons|paye|paie|payons|regle|reglons)\s+(?:pas|jamais)"
     r"|(?:mais|certainement|surtout|absolument)\s+pas)\s+(?:les|le|la|ces|ce|cette)\s+"
     r"|\b(?:won't|will\s+not|shan't|not|refuse\s+to)\s+(?:be\s+)?pay(?:ing)?\s+(?:for\s+)?(?:those|these|the|this|"
@@ -158,8 +167,14 @@ _OTHERS_BEFORE = re.compile(r"\b(?:(?:me|nous|m')\s*(?:doit|doivent)|owes?\s+(?:
 _LIMIT_BEFORE = re.compile(r"\b(?:over|above|under|below|exceeding|more\s+than|less\s+than|up\s+to|plus\s+de|"
                            r"moins\s+de|au-dessus\s+de|au-dela\s+de|en\s+dessous\s+de|superieure?s?\s+a|"
                            r"inferieure?s?\s+a|jusqu'a)\s*$")
+# The whole debt, said as what cannot be paid at once or is to be split: "les 2 980 € en deux fois".
 _OWED_AFTER = re.compile(r"^\s*(?:dus?\b|dues?\b|owed\b|owing\b|outstanding\b|restants?\b|impayes?\b|"
+                         r"d'un\s+(?:seul\s+)?coup\b|en\s+une\s+(?:seule\s+)?fois\b|at\s+once\b|in\s+one\s+go\b|"
+                         r"en\s+(?:deux|trois|quatre|cinq|six|plusieurs|\d{1,2})\s+(?:fois|versements|mensualites|echeances)\b|"
+                         r"in\s+(?:two|three|four|five|six|\d{1,2})\s+(?:instal?lments|payments|parts)\b|"
                          r"qui\s+(?:restent|reste)\b|que\s+(?:je|nous)\s+(?:vous\s+)?(?:dois|devons)\b)")
+# What is left after a first payment is not the whole debt: "et le reste 3 200 € en 4 fois".
+_REST_BEFORE = re.compile(r"\b(?:le\s+reste|le\s+solde|the\s+rest|the\s+balance|the\s+remainder)\s*(?:de\s+|of\s+)?$")
 _OWED_BEFORE = re.compile(r"(?:\b(?:dois|devons|owe|doit|devez|reclamez|claim|total\s+de|total\s+of|montant\s+"
                           r"total\s+de|sur\s+les|out\s+of\s+the|sur\s+un\s+total\s+de)\s+(?:les\s+|the\s+|vous\s+|"
                           r"you\s+)*)$")
@@ -192,7 +207,7 @@ def _role(folded: str, start: int, end: int) -> tuple[MoneyRole, int | None]:
         return MoneyRole.CONTESTED, None
     if _AGREED_AFTER.match(after) or _AGREED_BEFORE.search(before):
         return MoneyRole.AGREED, None
-    if _OWED_AFTER.match(after) or _OWED_BEFORE.search(before):
+    if (_OWED_AFTER.match(after) and not _REST_BEFORE.search(before)) or _OWED_BEFORE.search(before):
         return MoneyRole.OWED, None
     return MoneyRole.SUM, None
 

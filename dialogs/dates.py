@@ -294,14 +294,15 @@ PATTERNS: list[tuple[WordRegex, _Resolver]] = [(WordRegex(p), r) for p, r in (
      + r"(?!\d|\s*(?:[/.:h-]\d|€|eur)|[ .]\d{2}\b)",
      _day_of_month),
     # Not the end of a range of opening days: "Mon-Fri 9-5".
-    (r"\b(?:(?:ce|this|next|coming|on|by|d'ici|avant|des|le)\s+)?(?<!-)" + _WEEKDAY
+    (r"\b(?:(?:ce|this|next|coming|on|by|d'ici|avant|des|le)\s+)?(?<!-)(?!\w+-\w)" + _WEEKDAY
      + r"(?:\s+(?:prochain|qui\s+vient|next|matin|apres-midi|soir))?", _weekday),
     (r"\b(?:avant\s+le|d'ici\s+(?:au|le)|pour\s+le|jusqu'au|au\s+plus\s+tard\s+le|a\s+partir\s+du|des\s+le|"
      r"le)\s+(?P<day>\d{1,2}|1er)(?:er)?(?=\s*(?:$|[,.;!?)](?!\d)|au\s+plus\s+tard|prochain|de\s+ce\s+mois|du\s+mois"
      r"|(?:et|ou|sans\s+faute)\b))", lambda m, today: _next_day_of_month(today, int(m["day"].rstrip("er")))),
     (r"\b(?:by|before|on|until|the)\s+(?:the\s+)?(?P<day>\d{1,2})(?:st|nd|rd|th)\b", _day_of_month),
     # A payment run named by its day: "notre prochain virement groupé du 5".
-    (r"\bprochaine?\s+(?:virement|paiement|reglement|campagne|vague|echeance)s?(?:\s+\w+){0,2}?\s+(?:du|le)\s+"
+    (r"\b(?:prochaine?\s+(?:virement|paiement|reglement|campagne|vague|echeance)s?(?:\s+\w+){0,2}?|(?:virement|paiement|"
+     r"reglement)s?\s+(?:fournisseurs?|groupes?))\s+(?:du|le)\s+"
      r"(?P<day>\d{1,2})(?:er)?\b(?!\s*(?:[/.:h-]?\d|" + _MONTH + r"))", _day_of_month),
     (r"\b(?P<day>\d{1,2})(?:st|nd|rd|th)\s+of\s+(?:the|this)\s+month\b", _day_of_month),
 )]
@@ -329,6 +330,7 @@ _FUTURE_OR_MODAL = re.compile(r"\b(?:sera|seront|serez|serons|etre|be|will|would
 _DOCUMENT_DATED = re.compile(
     r"(?:\b(?:facture|invoice|relance|reminder|courrier|courriel|mail|e-mail|email|message|lettre|letter|virement|"
     r"paiement|reglement|commande|order|livraison|delivery|devis|quote|avoir|transfer|payment)s?\b"
+    r"(?!\s+(?:run|cycle|batch))"
     r"[^.;!?\n]{0,20}?\b(?:du|dated|of|from|en\s+date\s+du)|\b(?:depuis|since)"
     # a conversation it dates: "comme je l'ai dit à votre collègue au téléphone le 10", "our call on the 3rd"
     r"|\b(?:(?:au|l'|notre|mon|votre|cet|lors\s+de\s+(?:notre|l'))\s*(?:telephone|appel|entretien|echange)|"

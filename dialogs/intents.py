@@ -58,8 +58,8 @@ _PAID = (r"paye|regle|vire|verse|solde|(?:envoye|effectue|fait|procede|emis|tran
 _I_GLUED = r"j'?(?=(?:vous|vais|regle|paye|paie|vire|verse)\b)"
 _I_HAVE = r"j'ai|jai|j\s+ai|g"
 # A payment named by its number, sum or date before its verb: "le chèque n° 4471823 de 96,50 € a été remis".
-_PAYMENT_DETAILS = (r"(?:\s+(?:n[°o]\s*\d+|de\s+\d[\d .,]*(?:€|eur(?:os?)?\b)?|du\s+\d{1,2}/\d{1,2}(?:/\d{2,4})?|"
-                    r"de\s+(?:la|votre|notre)\s+facture\s+[\w/-]*\d[\w/-]*))*")
+_PAYMENT_DETAILS = (r"(?:\s+(?:n[°o]\s*\d+|(?:de|d'un\s+montant\s+de)\s+\d[\d .,]*(?:€|[a-z]{3}\b|eur(?:os?)?\b)?|"
+                    r"du\s+\d{1,2}/\d{1,2}(?:/\d{2,4})?|de\s+(?:la|votre|notre)\s+facture\s+(?:n[°o]\s*)?[\w/-]*\d[\w/-]*))*")
 # The invoice a promise names is part of it, so a date after it is the promise's: "we'll pay invoice
 # F2026-1206 on the 9th" (not "payouts land on the 8th, and we'll pay…").
 _INVOICE_OBJECT = (r"(?:\s+(?:(?:the|this|that|our|your|la|cette|votre)\s+)?(?:(?:invoices?|inv\.|bills?|factures?)\s*"
@@ -107,6 +107,9 @@ _TABLE: list[tuple[Intent, float, str] | tuple[Intent, float, str, bool]] = [
               r"(?:next|upcoming|coming|prochaine?)\s+(?:\w+\s+)?(?:payment|pay|bacs|virement|paiement|reglement|check|"
               r"cheque|wire)"),
     (_P, 1.5, r"\b(?:approved\s+for\s+payment|bon\s+pour\s+paiement|bon\s+a\s+payer)\b"),
+    # The payment's time given for an invoice: "pour la F2026-1131, ce sera début janvier".
+    (_P, 1.5, r"\b(?:ce|ca)\s+sera\s+(?:pour\s+|regle\s+|paye\s+)?(?:debut|fin|mi|milieu|courant|avant|d'ici|le\s+\d|"
+              r"la\s+semaine|lundi|mardi|mercredi|jeudi|vendredi|samedi)\b"),
     (_P, 2, r"\b(?:je\s+m'engage|nous\s+nous\s+engageons|je\s+(?:vous\s+)?promets|nous\s+(?:vous\s+)?promettons)\b"),
     (_P, 1.5, r"\b(?:je|nous)\s+(?:peux|pouvons|pourrai|pourrons|pourrais|pourrions)\s+(?:vous\s+)?(?:"
               + _PAY_INFINITIVE + r")\b"),
@@ -150,8 +153,9 @@ _TABLE: list[tuple[Intent, float, str] | tuple[Intent, float, str, bool]] = [
             r"(?:ai|avons|avions|avais))\s+(?:deja\s+|bien\s+|pourtant\s+|effectivement\s+|"
             r"tout\s+|integralement\s+|meme\s+|aussi\s+|egalement\s+|donc\s+|hier\s+)*(?:" + _PAID + r")e?s?\b"),
     # A third party paid: "le club a soldé les deux factures", "mon comptable a réglé".
-    (_A, 2.5, r"\b(?:il|elle|qui|comptable|club|association|societe|banque|service|tresorier|tresoriere)\s+a\s+"
-              r"(?:deja\s+|bien\s+)?(?:paye|regle|solde|vire|verse|acquitte)\b"),
+    (_A, 2.5, r"\b(?:il|elle|qui|comptable|club|association|societe|banque|service|tresorier|tresoriere|mari|femme|"
+              r"epouse|epoux|conjointe?|compagne|compagnon|fils|fille)\s+a\s+(?:deja\s+|bien\s+)?(?:paye|regle|solde|vire|"
+              r"verse|acquitte|(?:fait|envoye|effectue)\s+(?:le|un)\s+(?:virement|cheque|paiement|reglement))\b"),
     (_A, 2.5, r"\b(?:team|accountant|bookkeeper|department|office|bank|company|finance|accounts|treasurer)\s+"
               r"(?:has\s+|have\s+|had\s+)?(?:already\s+)?(?:paid|settled|transferred|wired|(?:mailed|sent|posted)\s+"
               r"(?:a|the|our|your)\s+(?:check|cheque|payment|wire|transfer))\b"),
@@ -163,7 +167,7 @@ _TABLE: list[tuple[Intent, float, str] | tuple[Intent, float, str, bool]] = [
     (_A, 2.5, r"\b(?<!be\s)(?:paid|settled)\s+(?:by|via|with)\s+(?:cheque|check|card|credit\s+card|debit\s+card|"
               r"bank\s+transfer|transfer|wire|bacs|direct\s+debit|paypal)\b"),
     (_A, 2.5, r"\b(?:wire|transfer|payment|remittance|money|funds|cheque|check|bacs)\b[^.;!?\n]{0,30}?\b(?:left|went\s+"
-              r"(?:out|across|through|over|off)|cleared|has\s+gone|was\s+debited)\b"),
+              r"(?:out|across|through|over|off|in\s+the\s+(?:post|mail))|cleared|has\s+gone|was\s+debited)\b"),
     (_A, 2.5, r"(?:[£$€]\s?\d[\d,.]*|\b\d[\d,.]*\s?(?:€|eur|euros|gbp|usd))\s+"
               r"(?:went\s+(?:out|across|through|over)|left|cleared)\b"),
     (_A, 2, r"\b(?:wire|transfer|payment|remittance|bacs|bank)\s+(?:confirmation|receipt|advice|slip)\b|"
@@ -197,7 +201,7 @@ _TABLE: list[tuple[Intent, float, str] | tuple[Intent, float, str, bool]] = [
     (_A, 2.5, r"\b(?:payment|transfer|invoice|balance|amount|it|this|that|bill|cheque|check)\b[^.;!?\n]{0,30}?"
               r"\b(?:has|have|was|were)\s+"
               r"(?:already\s+)?(?:been\s+)?(?:paid|payed|settled|transferred|made|cleared|processed|sent|mailed|"
-              r"posted)\b"),
+              r"posted|done|executed|initiated|effected)\b"),
     (_A, 2.5, r"\b(?:factures?|invoices?|bills?)\s+(?:deja\s+|already\s+)?(?:payee?s?|reglee?s?|soldee?s?|acquittee?s?|"
               r"paid|settled)\b"),
     # "payed": how many who learnt English elsewhere spell it.
@@ -501,7 +505,9 @@ _TABLE: list[tuple[Intent, float, str] | tuple[Intent, float, str, bool]] = [
             r"\bune?\s+autre\s+(?:personne|mme|m\.|madame|monsieur|societe|entreprise)\b|\bjamais\s+(?:fait\s+appel\s+a|"
             r"travaille\s+avec|commande\s+(?:quoi\s+que\s+ce\s+soit|rien))|\bnever\s+(?:ordered\s+anything|dealt\s+with|"
             r"done\s+business|worked\s+with|used\s+your)\b|\b(?:have|got)\s+the\s+wrong\s+\w+|"
-            r"\bmettre\s+a\s+jour\s+vos\s+(?:coordonnees|fichiers?|donnees)\b", _NEG),
+            r"\bmettre\s+a\s+jour\s+vos\s+(?:coordonnees|fichiers?|donnees)\b|\bjamais\s+eu\s+de\s+relations?\s+"
+            r"(?:commerciales?\s+)?avec\b|\b(?:faites|avez\s+fait)\s+(?:une\s+)?erreur\s+(?:d'adresse|de\s+destinataire)\b",
+            _NEG),
     (_W, 3, r"\bvous\s+(?:vous\s+)?trompe[zs]?\s+de\s+(?:societe|personne|destinataire|entreprise|client|adresse)\b|"
             r"\b(?:wrong|different)\s+(?:company|business|firm|person|recipient|addressee)\b"),
     (_W, 3, r"\b(?:\w+\s+)?retired\b|\b(?:partie?|parti)\s+(?:a\s+la|en)\s+retraite\b|\bnew\s+(?:owners?|management)\b|"
@@ -539,6 +545,10 @@ _TABLE: list[tuple[Intent, float, str] | tuple[Intent, float, str, bool]] = [
             + _NO_DAY_AFTER),
     # Paid when the writer's own client pays: "on vous paiera quand on sera payé", "we'll pay when we're paid".
     (_O, 3, _WHEN_WE_ARE_PAID),
+    # Paid some day, undated: "je vous paierai quand je pourrai", "I'll pay when I can".
+    (_O, 3, r"\b(?:quand|lorsque)\s+je\s+(?:le\s+)?(?:pourrai|pourrais)\b" + _NO_DAY_AFTER
+            + r"|\bwhen\s+(?:i|we)\s+(?:can|am\s+able|are\s+able)\b" + _NO_DAY_AFTER),
+    (_O, 2.5, r"\bavant\s+tout\s+(?:reglement|paiement|virement)\b"),
     # The writer's own client not paying them ("our client hasn't paid us yet"), or an earlier question left
     # unanswered ("I asked a simple question and got nothing back").
     (_O, 2.5, r"\b(?:client|customer|promoteur|maitre\s+d'ouvrage)s?\s+(?:hasn't|has\s+not|haven't|have\s+not|"

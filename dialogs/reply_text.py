@@ -36,7 +36,7 @@ _SIGNOFF = re.compile(
     r"(?i)^(?:--\s*$"
     r"|(?:bien |tr[èe]s |tr[èe]s bien )?cordialement\b|cdlt\b|bien [àa] (?:vous|toi)\b"
     r"|(?:avec )?(?:nos |mes )?(?:sinc[èe]res |meilleures |bien sinc[èe]res )?salutations\b"
-    r"|(?:je vous prie|nous vous prions|veuillez),? d[’']agr[ée]er\b"
+    r"|(?:je vous prie|nous vous prions|veuillez),? d[’']agr[ée]er\b|veuillez agr[ée]er\b"
     r"|(?:best|kind|warm|warmest|many)?\s*regards\b|best wishes\b|(?:yours )?sincerely\b|yours faithfully\b"
     r"|(?:best|cheers|thanks|many thanks|merci|merci beaucoup|bonne journ[ée]e|belle journ[ée]e)[\s,.!]*$"
     r"|(?:sent|envoy[ée]) (?:from|de|depuis) (?:my|mon|ma)\b|get outlook for\b|obtenir outlook pour\b"

@@ -19,7 +19,7 @@ from dialogs.understanding import Understanding, understand_email
 
 DATA = Path(__file__).parent / "data"
 TRAINING = ("replies", "replies_holdout", "replies_blind", "replies_blind2", "replies_blind3", "replies_blind4",
-            "replies_blind5", "replies_blind6", "replies_blind7")
+            "replies_blind5", "replies_blind6", "replies_blind7", "replies_blind8", "replies_blind9")
 MODEL_PATH = Path(__file__).parents[1] / "dialogs" / "data" / MODEL_FILE
 
 

@@ -37,6 +37,8 @@ from dialogs.amounts import MoneyRole, find_amounts
     ("4 500 kr", "4500", "SEK"),
     ("Rs. 5,000", "5000", "INR"),
     ("le chèque de 210e", "210", "EUR"),  # SMS French
+    ("2 150,00 $ CA", "2150.00", "CAD"),  # the country after the sign, as French writers put it
+    ("Amount R38 500,00", "38500.00", "ZAR"),
     ("450 francs", "450", "CHF"),
     ("860,- EUR", "860", "EUR"),  # German
     ("€ 1.200,-", "1200", "EUR"),  # Dutch: with the dash, the point groups thousands
@@ -107,7 +109,8 @@ def test_the_rhythm_between_the_count_and_the_installments_keeps_the_count(text)
     assert (mention.value, mention.role, mention.count) == (Decimal("150"), MoneyRole.INSTALLMENT, 6)
 
 
-@pytest.mark.parametrize("text", ["le 21e siècle", "la 3e relance", "ils 2 fois", "mad 100 %"])
+@pytest.mark.parametrize("text", ["le 21e siècle", "la 3e relance", "ils 2 fois", "mad 100 %", "les 20 livres de code",
+                                  "la route R2 est fermée"])
 def test_ordinals_and_words_that_look_like_currencies_are_no_sums(text):
     assert find_amounts(text) == []
 
@@ -131,11 +134,23 @@ def test_a_shared_or_missing_sign_reads_as_the_reminder_answered(text, answered,
     ("vous me facturez 1 020 €, soit 170 € de plus que le devis", MoneyRole.CONTESTED),
     ("please issue a credit memo for the $650.00 difference", MoneyRole.CONTESTED),
     ("nous déduirons la séance annulée (700 €)", MoneyRole.CONTESTED),
+    ("l'écart s'élève à 240,00 € HT", MoneyRole.CONTESTED),
+    ("Nous contestons donc 180,00 € sur cette facture", MoneyRole.CONTESTED),
+    ("je vous propose de retirer 200 € pour la réparation", MoneyRole.CONTESTED),
+    ("your colleague agreed to knock €150 off", MoneyRole.CONTESTED),
+    ("je vous propose de régler les 2 980 € en deux fois", MoneyRole.OWED),  # the whole debt, to be split
+    ("je ne peux pas vous payer 850 euros d'un coup", MoneyRole.OWED),
+    ("1 000 € tout de suite et le reste 3 200 € en 4 fois", MoneyRole.SUM),  # what is left is not the whole
     ("je vous envoie 200 € de plus demain", MoneyRole.SUM),
     ("un client qui me doit 4 000 balles depuis septembre", MoneyRole.LIMIT),  # someone else's debt
 ])
 def test_the_part_contested_and_a_third_partys_debt_are_told_apart(text, role):
     assert [m.role for m in find_amounts(text)][-1] is role
+
+
+def test_months_at_a_sum_are_that_many_installments():
+    [mention] = find_amounts("Could we stretch it to 6 months at $250, starting in March?")
+    assert (mention.role, mention.count) == (MoneyRole.INSTALLMENT, 6)
 
 
 def test_a_count_repeated_in_figures_still_counts_the_installments():

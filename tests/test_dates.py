@@ -277,6 +277,12 @@ def test_greetings_and_the_books_closing_are_no_year_end(text):
 def test_the_next_payment_run_named_by_its_day():
     assert first("La facture sera incluse dans notre prochain virement groupé du 5.", date(2026, 11, 25)) == date(
         2026, 12, 5)
+    assert first("Elles partiront avec notre virement fournisseurs du 20.", THU) == date(2026, 11, 20)
+    assert first("It will be paid in our payment run of 15 January.", date(2026, 12, 21)) == date(2027, 1, 15)
+
+
+def test_the_first_day_of_a_range_of_opening_days_is_no_date():
+    assert find_dates("Horaires : lundi-vendredi 8h30-12h", THU) == []
 
 
 def test_a_sum_with_a_thousands_comma_does_not_split_the_clause():

@@ -288,6 +288,16 @@ EXAMPLES: list[tuple[str, Intent]] = [
     ("On vous réglera dès que nous aurons été payés.", Intent.OTHER),
     ("We'll settle it when they pay us.", Intent.OTHER),
     ("Nous avons fait appel à vous pour le chantier de l'école, pouvez-vous rappeler ?", Intent.OTHER),
+    ("Ma femme a fait le virement hier soir.", A),
+    ("The cheque went in the post yesterday.", A),
+    ("Payment was done this morning from our Piraeus account.", A),
+    ("Le paiement de la facture n° F-2207 d'un montant de 312,00 € a été effectué le 3 décembre.", A),
+    ("Pour la seconde facture, ce sera début février.", P),
+    ("Vous faites erreur d'adresse, nous ne sommes pas cette société.", W),
+    ("Nous n'avons jamais eu de relations commerciales avec vous.", W),
+    ("Je vous paierai quand je pourrai, là c'est la morte saison.", Intent.OTHER),
+    ("We'll pay when we can.", Intent.OTHER),
+    ("Avant tout règlement, merci de nous confirmer votre RIB par téléphone.", Intent.OTHER),
 ]
 
 

@@ -44,6 +44,7 @@ def test_the_quoted_reminder_is_dropped(quoted):
     "Avec nos meilleures salutations\nSandra", 
     "Je vous prie d'agréer, Madame, Monsieur, l'expression de mes salutations distinguées.\nMe H. Roux\n"
     "Toute utilisation non conforme est interdite.",
+    "Veuillez agréer, Madame, Monsieur, l'expression de nos salutations distinguées.\nHoraires : lundi-vendredi",
 ])
 def test_the_signature_is_dropped(signature):
     assert strip_reply(f"{NEW}\n\n{signature}\n") == NEW
