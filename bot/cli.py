@@ -98,6 +98,13 @@ def open_database(loaded: LoadedConfig) -> Engine:
     return engine
 
 
+def _open(ctx: typer.Context, config: Path | None) -> tuple[LoadedConfig, Engine]:
+    """The config and its database, migrated; commands that refuse bad arguments first open it after them,
+    so that a refused command leaves no database behind."""
+    loaded = load_config(ctx, config)
+    return loaded, open_database(loaded)
+
+
 @contextmanager
 def holding_dispatcher_lock(engine: Engine) -> Iterator[None]:
     try:
@@ -136,8 +143,7 @@ def check_config(ctx: typer.Context, config: ConfigOption = None) -> None:
 @db_app.command("upgrade")
 def db_upgrade(ctx: typer.Context, config: ConfigOption = None) -> None:
     """Apply the schema migrations (also done whenever a command opens the database)."""
-    loaded = load_config(ctx, config)
-    engine = open_database(loaded)
+    _, engine = _open(ctx, config)
     out.print(f"database at schema {_revision(engine)}", markup=False, highlight=False)
 
 
@@ -149,8 +155,7 @@ def import_invoices_command(
     as_json: JsonOption = False,
 ) -> None:
     """Import invoices: all rows or none (errors as FILE:LINE: column: reason); re-importing changes nothing."""
-    loaded = load_config(ctx, config)
-    engine = open_database(loaded)
+    loaded, engine = _open(ctx, config)
     with import_progress(file) as progress:
         result = run_import(lambda: import_invoices(
             engine, file, now=wall_clock(), default_language=loaded.config.company.language,
@@ -166,8 +171,7 @@ def import_payments_command(
     as_json: JsonOption = False,
 ) -> None:
     """Import payments against known invoices: all rows or none; a payment already recorded is skipped."""
-    loaded = load_config(ctx, config)
-    engine = open_database(loaded)
+    loaded, engine = _open(ctx, config)
     with import_progress(file) as progress:
         result = run_import(lambda: import_payments(
             engine, file, now=wall_clock(), user_columns=loaded.config.import_.columns, progress=progress))
@@ -200,9 +204,9 @@ def cases_command(
     config: ConfigOption = None,
 ) -> None:
     """One line per case: debtor, open balance, oldest due date, days overdue, state, next action."""
-    loaded = load_config(ctx, config)
+    loaded, engine = _open(ctx, config)
     company = loaded.config.company
-    with Session(open_database(loaded)) as session:
+    with Session(engine) as session:
         rows = queries.case_summaries(session, today=_today(loaded, at), include_closed=include_closed)
     views.show_cases(out, rows, as_json=as_json, language=company.language, tz=company.tz)
 
@@ -270,8 +274,8 @@ def report_command(
     config: ConfigOption = None,
 ) -> None:
     """Aging buckets of open amounts, DSO over the last 90 days, amounts and cases by state."""
-    loaded = load_config(ctx, config)
-    with Session(open_database(loaded)) as session:
+    loaded, engine = _open(ctx, config)
+    with Session(engine) as session:
         summary = queries.report(session, today=_today(loaded, at))
     views.show_report(out, summary, as_json=as_json, language=loaded.config.company.language)
 
@@ -336,12 +340,9 @@ def resume_command(
 
 
 def _owner_transition(ctx: typer.Context, config: Path | None, key: str, change: Callable[..., None]) -> None:
-    loaded = load_config(ctx, config)
-    engine = open_database(loaded)
+    _, engine = _open(ctx, config)
     with transaction(engine) as session:
-        case = queries.find_case(session, key)
-        if case is None:
-            _fail_usage(f"no case with id or debtor reference {key!r}; `relance cases --all` lists them")
+        case = _case_or_fail(session, key)
         try:
             change(session, case, wall_clock())
         except TransitionError as exc:
@@ -379,9 +380,8 @@ def sweep_command(
     config: ConfigOption = None,
 ) -> None:
     """One escalation pass: decide every due case, then deliver what is queued (for cron, or to check the plan)."""
-    loaded = load_config(ctx, config)
+    loaded, engine = _open(ctx, config)
     now = wall_clock() if at is None else (at if at.tzinfo else at.replace(tzinfo=loaded.config.company.tz))
-    engine = open_database(loaded)
     service = _service(loaded, engine)
     if dry_run:
         report = asyncio.run(service.tick(now, dry_run=True))
@@ -413,8 +413,7 @@ def notice_preview_command(
     config: ConfigOption = None,
 ) -> None:
     """Render the formal notice a case would get, without sending anything or changing the case."""
-    loaded = load_config(ctx, config)
-    engine = open_database(loaded)
+    loaded, engine = _open(ctx, config)
     service = _service(loaded, engine)
     with Session(engine) as session:
         case = _case_or_fail(session, key)
@@ -432,8 +431,7 @@ def notice_approve_command(
     config: ConfigOption = None,
 ) -> None:
     """Approve a flagged case's formal notice: stored, emailed with its PDF, the case given its deadline."""
-    loaded = load_config(ctx, config)
-    engine = open_database(loaded)
+    loaded, engine = _open(ctx, config)
     service = _service(loaded, engine)
     now = wall_clock()
     with transaction(engine) as session:
@@ -492,8 +490,7 @@ def replies_command(
     config: ConfigOption = None,
 ) -> None:
     """Debtors' emails as relance read them: intent, confidence, and what it did or why it did not."""
-    loaded = load_config(ctx, config)
-    engine = open_database(loaded)
+    loaded, engine = _open(ctx, config)
     with Session(engine) as session:
         rows = queries.replies(session, review_only=review, limit=limit)
     company = loaded.config.company

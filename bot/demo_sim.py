@@ -256,9 +256,9 @@ class Simulation:
         if found is None:
             return  # no link in that mail (the debtor is linked already, or Telegram is off)
         language = self._debtor(persona).language
-        await self._feed(self.api.says(persona.chat_id, f"/start {found[1]}"))
-        await self._feed(self.api.taps(persona.chat_id, say(language, "b_promise")))
-        await self._feed(self.api.taps(persona.chat_id, self.api.buttons(persona.chat_id)[act.choice]))
+        await self._feed(self.api.user_says(persona.chat_id, f"/start {found[1]}"))
+        await self._feed(self.api.press(persona.chat_id, say(language, "b_promise")))
+        await self._feed(self.api.press(persona.chat_id, self.api.buttons(persona.chat_id)[act.choice]))
 
     async def _feed(self, update: dict[str, object]) -> None:
         await self.chat.process_update(Update.de_json(update, self.chat.bot))

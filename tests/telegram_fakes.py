@@ -1,11 +1,11 @@
-"""Telegram Bot API imitation for tests: one set of semantics, served in-process or over loopback HTTP."""
+"""Telegram Bot API imitation for tests: one set of semantics, served in-process or over loopback HTTP.
+`from tests.telegram_fakes import api` is a pytest fixture: a fresh `FakeBotApi` for each test."""
 
 from __future__ import annotations
 
 import asyncio
 import email.parser
 import email.policy
-import itertools
 import json
 import re
 import threading
@@ -18,8 +18,10 @@ from typing import Any, cast
 from urllib.parse import parse_qsl, unquote, urlsplit
 
 import httpx
+import pytest
 from telegram.error import TimedOut
-from telegram.request import BaseRequest, RequestData
+
+from bot.demo_chat import BotApiImitation, Buttons, ChatLine
 
 TOKEN = "123456789:TEST-abcdefghijklmnopqrstuvwxyz012345"
 BOT_ID = 123456789
@@ -29,8 +31,6 @@ MAX_CALLBACK_DATA = 64  # bytes, https://core.telegram.org/bots/api#inlinekeyboa
 DATE = 1_767_225_600  # 2026-01-01T00:00:00Z: messages carry a fixed date so tests stay deterministic
 POLL_STEP = 0.005  # seconds between looks at the update queue during a long poll
 
-Button = tuple[str, str]  # (label, callback_data)
-Keyboard = tuple[tuple[Button, ...], ...]
 Form = Mapping[str, str]
 
 
@@ -42,13 +42,9 @@ class Document:
 
 
 @dataclass(frozen=True, slots=True)
-class ChatMessage:
-    """One message as the chat shows it now (after any edit)."""
+class ChatMessage(ChatLine):
+    """One message as the chat shows it now (after any edit), with what only tests look at."""
 
-    message_id: int
-    from_bot: bool
-    text: str
-    buttons: Keyboard = ()
     parse_mode: str | None = None
     document: Document | None = None
     photo: bytes | None = None  # a photo the user sent (its largest size)
@@ -122,46 +118,21 @@ _PATH = re.compile(r"/bot(?P<token>[^/]+)/(?P<method>\w+)$")
 _FILE_PATH = re.compile(r"/file/bot(?P<token>[^/]+)/(?P<path>.+)$")
 
 
-def _keyboard(form: Form) -> Keyboard | ApiError:
-    if "reply_markup" not in form:
-        return ()
-    markup = json.loads(form["reply_markup"])
-    rows = tuple(tuple((b["text"], b.get("callback_data", "")) for b in row) for row in markup["inline_keyboard"])
-    if any(len(data.encode()) > MAX_CALLBACK_DATA for row in rows for _, data in row):
-        return ApiError(400, "Bad Request: BUTTON_DATA_INVALID")
-    return rows
-
-
-def _chat_json(chat_id: int) -> dict[str, Any]:
-    if chat_id > 0:
-        return {"id": chat_id, "type": "private", "first_name": f"User {chat_id}"}
-    return {"id": chat_id, "type": "group", "title": f"Group {chat_id}"}
-
-
-class FakeBotApi(BaseRequest):
-    """The Bot API imitation: give it to PTB as `request=` / `get_updates_request=`, then ask it
-    what each chat shows. `BotApiServer` serves the same object over HTTP. Thread-safe."""
+class FakeBotApi(BotApiImitation):
+    """The demo's Bot API imitation, with what tests look at and script: Telegram's refusals and limits,
+    failures on demand, photos and files, getUpdates. Give it to PTB as `request=` / `get_updates_request=`,
+    then ask it what each chat shows; `BotApiServer` serves the same object over HTTP."""
 
     def __init__(self, token: str = TOKEN, *, bot_username: str = BOT_USERNAME) -> None:
+        super().__init__(bot_id=BOT_ID, bot_username=bot_username, date=DATE)
         self.token = token
-        self.bot_username = bot_username
-        self._lock = threading.Lock()
-        self._chats: dict[int, list[ChatMessage]] = {}
-        self._message_ids: dict[int, itertools.count[int]] = {}
         self._calls: list[ApiCall] = []
         self._failures: dict[tuple[str, int], list[Failure]] = {}
         self._updates: list[dict[str, Any]] = []
-        self._update_ids = itertools.count(1)
-        self._callback_ids = itertools.count(1)
         self._files: dict[str, bytes] = {}  # file_id → content, for getFile and the download
         self.closed = threading.Event()
 
     # -- what tests look at -------------------------------------------------------------------
-
-    def chat(self, chat_id: int) -> list[ChatMessage]:
-        """Every message in the chat, oldest first, as it looks now."""
-        with self._lock:
-            return list(self._chats.get(chat_id, ()))
 
     def texts(self, chat_id: int) -> list[str]:
         """The texts (or captions) the bot put in the chat, oldest first."""
@@ -181,25 +152,22 @@ class FakeBotApi(BaseRequest):
     def user_says(self, chat_id: int, text: str) -> dict[str, Any]:
         """The user types `text` in their chat: recorded there; returns the Update as JSON, for
         `Update.de_json(...)` + `process_update`, or for `push_update` when the bot polls."""
-        with self._lock:
-            message = self._append(chat_id, ChatMessage(self._next_id(chat_id), from_bot=False, text=text))
-            return {"update_id": next(self._update_ids), "message": self._message_json(chat_id, message)}
+        with self._lock:  # a ChatMessage, as every line here is: _content_json reads its photo and document
+            return self._from_user(chat_id, ChatMessage(self._next_id(chat_id), from_bot=False, text=text))
 
     def user_sends_photo(self, chat_id: int, content: bytes, *, caption: str = "") -> dict[str, Any]:
         """The user sends a photo (with an optional caption); returns the Update as JSON."""
         with self._lock:
-            message = self._append(chat_id, ChatMessage(self._next_id(chat_id), from_bot=False, text=caption,
-                                                        photo=content))
+            message = ChatMessage(self._next_id(chat_id), from_bot=False, text=caption, photo=content)
             self._files[f"photo-{chat_id}-{message.message_id}"] = content
-            return {"update_id": next(self._update_ids), "message": self._message_json(chat_id, message)}
+            return self._from_user(chat_id, message)
 
     def user_sends_document(self, chat_id: int, document: Document, *, caption: str = "") -> dict[str, Any]:
         """The user sends a file (a PDF, say); returns the Update as JSON."""
         with self._lock:
-            message = self._append(chat_id, ChatMessage(self._next_id(chat_id), from_bot=False, text=caption,
-                                                        document=document))
+            message = ChatMessage(self._next_id(chat_id), from_bot=False, text=caption, document=document)
             self._files[f"doc-{chat_id}-{message.message_id}"] = document.content
-            return {"update_id": next(self._update_ids), "message": self._message_json(chat_id, message)}
+            return self._from_user(chat_id, message)
 
     def press_data(self, chat_id: int, data: str) -> dict[str, Any]:
         """A callback query carrying `data` on the bot's newest message in the chat, whatever buttons
@@ -208,58 +176,17 @@ class FakeBotApi(BaseRequest):
             message = next((m for m in reversed(self._chats.get(chat_id, [])) if m.from_bot), None)
             if message is None:
                 raise AssertionError(f"the bot has said nothing in chat {chat_id}")
-            query = {"id": str(next(self._callback_ids)), "from": self._user_json(chat_id),
-                     "chat_instance": str(chat_id), "data": data, "message": self._message_json(chat_id, message)}
-            return {"update_id": next(self._update_ids), "callback_query": query}
-
-    def press(self, chat_id: int, label: str) -> dict[str, Any]:
-        """The user taps the newest button labelled `label` in their chat; returns the Update as JSON
-        (carrying the original message, as Telegram does, so handlers can edit it)."""
-        with self._lock:
-            for message in reversed(self._chats.get(chat_id, [])):
-                data = next((d for row in message.buttons for text, d in row if text == label), None)
-                if data is not None:
-                    query = {
-                        "id": str(next(self._callback_ids)),
-                        "from": self._user_json(chat_id),
-                        "chat_instance": str(chat_id),
-                        "data": data,
-                        "message": self._message_json(chat_id, message),
-                    }
-                    return {"update_id": next(self._update_ids), "callback_query": query}
-        raise AssertionError(f"chat {chat_id} shows no button {label!r}")
+            return self._callback_query(chat_id, message, data)
 
     def push_update(self, update: dict[str, Any]) -> None:
         """Queue an update for the next getUpdates."""
         with self._lock:
             self._updates.append(update)
 
-    # -- BaseRequest: the in-process transport -----------------------------------------------
+    # -- the in-process transport --------------------------------------------------------------
 
-    @property
-    def read_timeout(self) -> float | None:
-        return None
-
-    async def initialize(self) -> None:
-        pass
-
-    async def shutdown(self) -> None:
-        pass
-
-    async def do_request(
-        self,
-        url: str,
-        method: str,
-        request_data: RequestData | None = None,
-        read_timeout: Any = BaseRequest.DEFAULT_NONE,
-        write_timeout: Any = BaseRequest.DEFAULT_NONE,
-        connect_timeout: Any = BaseRequest.DEFAULT_NONE,
-        pool_timeout: Any = BaseRequest.DEFAULT_NONE,
-    ) -> tuple[int, bytes]:
-        # The strings PTB would put on the wire, so both transports decode the same input.
-        form = request_data.json_parameters if request_data else {}
-        files = {name: _document(field) for name, field in (request_data.multipart_data if request_data else {}).items()}
-        path = urlsplit(url).path
+    async def _respond(self, path: str, form: dict[str, str], uploads: Mapping[str, Any]) -> tuple[int, bytes]:
+        files = {name: _document(field) for name, field in uploads.items()}
         deadline = time.monotonic() + self.long_poll_seconds(path, form)
         while time.monotonic() < deadline and not self.has_updates(form):
             await asyncio.sleep(POLL_STEP)
@@ -309,7 +236,7 @@ class FakeBotApi(BaseRequest):
         return pending.pop(0) if pending else None
 
     def _api_getMe(self, form: Form, files: Mapping[str, Document]) -> Answer:
-        return _ok({"id": BOT_ID, "is_bot": True, "first_name": "Relance", "username": self.bot_username})
+        return _ok(self._bot_json())
 
     def _api_deleteWebhook(self, form: Form, files: Mapping[str, Document]) -> Answer:
         return _ok(True)
@@ -326,11 +253,11 @@ class FakeBotApi(BaseRequest):
             return _bad_request("message text is empty")
         if len(text) > MAX_TEXT_LENGTH:
             return _bad_request("message is too long")
-        buttons = _keyboard(form)
+        buttons = self._checked_keyboard(form)
         if isinstance(buttons, ApiError):
             return _error(buttons)
         message = ChatMessage(self._next_id(chat_id), True, text, buttons, form.get("parse_mode"))
-        return _ok(self._message_json(chat_id, self._append(chat_id, message)))
+        return _ok(self._json(chat_id, self._append(chat_id, message)))
 
     def _api_editMessageText(self, form: Form, files: Mapping[str, Document]) -> Answer:
         chat_id, message_id = int(form["chat_id"]), int(form["message_id"])
@@ -340,15 +267,16 @@ class FakeBotApi(BaseRequest):
             return _bad_request("message to edit not found")
         if not chat[index].from_bot:
             return _bad_request("message can't be edited")
-        buttons = _keyboard(form)  # no reply_markup removes the keyboard, as on Telegram
+        buttons = self._checked_keyboard(form)  # no reply_markup removes the keyboard, as on Telegram
         if isinstance(buttons, ApiError):
             return _error(buttons)
-        edited = replace(chat[index], text=form.get("text", ""), buttons=buttons, parse_mode=form.get("parse_mode"))
+        edited = replace(cast(ChatMessage, chat[index]), text=form.get("text", ""), buttons=buttons,
+                         parse_mode=form.get("parse_mode"))
         if (edited.text, edited.buttons) == (chat[index].text, chat[index].buttons):
             return _bad_request("message is not modified: specified new message content and reply markup "
                                 "are exactly the same as a current content and reply markup of the message")
         chat[index] = edited
-        return _ok(self._message_json(chat_id, edited))
+        return _ok(self._json(chat_id, edited))
 
     def _api_answerCallbackQuery(self, form: Form, files: Mapping[str, Document]) -> Answer:
         return _ok(True)
@@ -375,51 +303,41 @@ class FakeBotApi(BaseRequest):
         document = files.get(field.removeprefix("attach://")) if field.startswith("attach://") else files.get("document")
         if document is None:
             return _bad_request("wrong file identifier/HTTP URL specified")
-        buttons = _keyboard(form)
+        buttons = self._checked_keyboard(form)
         if isinstance(buttons, ApiError):
             return _error(buttons)
         message = ChatMessage(self._next_id(chat_id), True, form.get("caption", ""), buttons, form.get("parse_mode"),
                               document)
-        return _ok(self._message_json(chat_id, self._append(chat_id, message)))
+        return _ok(self._json(chat_id, self._append(chat_id, message)))
 
-    # -- bookkeeping (callers hold the lock) -------------------------------------------------
+    def _checked_keyboard(self, form: Form) -> Buttons | ApiError:
+        """The keyboard, or the refusal Telegram gives a button whose callback data is too long."""
+        buttons = self._keyboard(form)
+        if any(len(data.encode()) > MAX_CALLBACK_DATA for row in buttons for _, data in row):
+            return ApiError(400, "Bad Request: BUTTON_DATA_INVALID")
+        return buttons
 
-    def _next_id(self, chat_id: int) -> int:
-        return next(self._message_ids.setdefault(chat_id, itertools.count(1)))
-
-    def _append(self, chat_id: int, message: ChatMessage) -> ChatMessage:
-        self._chats.setdefault(chat_id, []).append(message)
-        return message
-
-    def _user_json(self, chat_id: int) -> dict[str, Any]:
-        return {"id": chat_id, "is_bot": False, "first_name": f"User {chat_id}"}
-
-    def _message_json(self, chat_id: int, message: ChatMessage) -> dict[str, Any]:
-        sender = ({"id": BOT_ID, "is_bot": True, "first_name": "Relance", "username": self.bot_username}
-                  if message.from_bot else self._user_json(chat_id))
-        data: dict[str, Any] = {"message_id": message.message_id, "date": DATE, "chat": _chat_json(chat_id),
-                                "from": sender}
+    def _content_json(self, chat_id: int, line: ChatLine) -> dict[str, Any]:
+        message = cast(ChatMessage, line)
         if message.photo is not None:
-            data["photo"] = [{"file_id": f"photo-{chat_id}-{message.message_id}",
-                              "file_unique_id": f"p{chat_id}-{message.message_id}", "width": 800, "height": 600,
-                              "file_size": len(message.photo)}]
+            data: dict[str, Any] = {"photo": [{"file_id": f"photo-{chat_id}-{message.message_id}",
+                                               "file_unique_id": f"p{chat_id}-{message.message_id}", "width": 800,
+                                               "height": 600, "file_size": len(message.photo)}]}
             if message.text:
                 data["caption"] = message.text
-        elif message.document is None:
-            data["text"] = message.text
-            if message.text.startswith("/") and not message.from_bot:
-                # Telegram marks a leading command, which is what CommandHandler looks for.
-                data["entities"] = [{"type": "bot_command", "offset": 0, "length": len(message.text.split()[0])}]
-        else:
-            data["caption"] = message.text
-            data["document"] = {"file_id": f"doc-{chat_id}-{message.message_id}",
-                                "file_unique_id": f"u{chat_id}-{message.message_id}",
-                                "file_name": message.document.filename, "mime_type": message.document.mime_type,
-                                "file_size": len(message.document.content)}
-        if message.buttons:
-            data["reply_markup"] = {"inline_keyboard": [[{"text": t, "callback_data": d} for t, d in row]
-                                                        for row in message.buttons]}
-        return data
+            return data
+        if message.document is None:
+            return super()._content_json(chat_id, message)
+        return {"caption": message.text,
+                "document": {"file_id": f"doc-{chat_id}-{message.message_id}",
+                             "file_unique_id": f"u{chat_id}-{message.message_id}",
+                             "file_name": message.document.filename, "mime_type": message.document.mime_type,
+                             "file_size": len(message.document.content)}}
+
+
+@pytest.fixture
+def api() -> FakeBotApi:
+    return FakeBotApi()
 
 
 def _document(field: tuple[Any, ...]) -> Document:

@@ -13,7 +13,6 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy.engine import Engine
@@ -29,9 +28,7 @@ from dialogs.parties import Language
 from dialogs.states import CaseState
 from storage.chat_links import issue_token
 from storage.engine import transaction
-from storage.invoice_import import import_invoices
 from storage.models import (
-    Case,
     ChatSession,
     Debtor,
     Dispute,
@@ -44,10 +41,9 @@ from storage.models import (
     PromiseStatus,
     Reply,
 )
-from tests.telegram_fakes import TOKEN, BotApiServer, Document, FakeBotApi
+from tests.chat_support import NOW, case_of, clock, service_with  # noqa: F401 (fixture: clock)
+from tests.telegram_fakes import TOKEN, BotApiServer, Document, FakeBotApi, api  # noqa: F401 (fixture: api)
 
-PARIS = ZoneInfo("Europe/Paris")
-NOW = datetime(2026, 11, 10, 10, 0, tzinfo=PARIS)  # a Tuesday
 ALICE, BOB, STRANGER = 1001, 1002, 1999  # chats: a French debtor, an English one, nobody
 NNBSP, NBSP = "\u202f", "\u00a0"  # what Babel puts in French amounts: "1 200,00 €"
 NEUTRAL_FR = text_of(Language.FR, "neutral")
@@ -83,20 +79,7 @@ bot_username = "relance_test_bot"
 
 @pytest.fixture
 def service(loaded: LoadedConfig, engine: Engine, tmp_path: Path) -> Service:
-    path = tmp_path / "invoices.csv"
-    path.write_text(INVOICES, encoding="utf-8")
-    import_invoices(engine, path, now=NOW - timedelta(days=30), default_language=Language.FR)
-    return build(loaded, engine)
-
-
-@pytest.fixture
-def clock() -> SettableClock:
-    return SettableClock(NOW)
-
-
-@pytest.fixture
-def api() -> FakeBotApi:
-    return FakeBotApi()
+    return service_with(INVOICES, loaded, engine, tmp_path)
 
 
 @dataclass
@@ -126,8 +109,7 @@ class Bot:
 
     def buttons(self, chat: int) -> list[str]:
         """The labels on the newest message that shows buttons."""
-        shown = [m for m in self.api.chat(chat) if m.buttons]
-        return [label for row in shown[-1].buttons for label, _ in row] if shown else []
+        return self.api.buttons(chat)
 
 
 async def running_bot(service: Service, clock: SettableClock, api: FakeBotApi) -> AsyncIterator[Bot]:
@@ -151,12 +133,6 @@ def token_for(engine: Engine, ref: str, *, issued: datetime = NOW - timedelta(da
 
 async def linked(bot: Bot, engine: Engine, chat: int, ref: str) -> str:
     return await bot.say(chat, f"/start {token_for(engine, ref)}")
-
-
-def case_of(engine: Engine, ref: str) -> Case:
-    with Session(engine) as session:
-        return session.exec(select(Case).join(Debtor, col(Debtor.id) == Case.debtor_id)
-                            .where(Debtor.ref == ref)).one()
 
 
 def debtor(engine: Engine, ref: str) -> Debtor:

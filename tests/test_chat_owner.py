@@ -12,7 +12,6 @@ from email.message import EmailMessage
 from email.utils import format_datetime
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy.engine import Engine
@@ -43,7 +42,6 @@ from storage.inbound_mail import store
 from storage.invoice_import import import_invoices
 from storage.models import (
     Case,
-    Debtor,
     Direction,
     Event,
     Invoice,
@@ -55,10 +53,9 @@ from storage.models import (
     PlanStatus,
     Reply,
 )
-from tests.telegram_fakes import TOKEN, FakeBotApi
+from tests.chat_support import NOW, PARIS, case_of, clock, service_with  # noqa: F401 (fixture: clock)
+from tests.telegram_fakes import TOKEN, FakeBotApi, api  # noqa: F401 (fixture: api)
 
-PARIS = ZoneInfo("Europe/Paris")
-NOW = datetime(2026, 11, 10, 10, 0, tzinfo=PARIS)  # a Tuesday
 OWNER, ALICE, STRANGER = 4242, 1001, 1999  # the owner's chat, a linked debtor's, nobody's
 NEUTRAL_FR = debtor_says(Language.FR, "neutral")
 INVOICES = """invoice_number,debtor_ref,debtor_name,debtor_email,debtor_kind,language,issue_date,due_date,amount,currency,amount_paid
@@ -115,20 +112,7 @@ def loaded(config_path: Path, database_url: str) -> LoadedConfig:
 
 @pytest.fixture
 def service(loaded: LoadedConfig, engine: Engine, tmp_path: Path) -> Service:
-    path = tmp_path / "invoices.csv"
-    path.write_text(INVOICES, encoding="utf-8")
-    import_invoices(engine, path, now=NOW - timedelta(days=30), default_language=Language.FR)
-    return build(loaded, engine)
-
-
-@pytest.fixture
-def clock() -> SettableClock:
-    return SettableClock(NOW)
-
-
-@pytest.fixture
-def api() -> FakeBotApi:
-    return FakeBotApi()
+    return service_with(INVOICES, loaded, engine, tmp_path)
 
 
 def owner_handlers(service: Service, clock: SettableClock) -> OwnerHandlers:
@@ -163,8 +147,7 @@ class Bot:
 
     def buttons(self, chat: int) -> list[str]:
         """The labels on the newest message that shows buttons."""
-        shown = [m for m in self.api.chat(chat) if m.from_bot and m.buttons]
-        return [label for row in shown[-1].buttons for label, _ in row] if shown else []
+        return self.api.buttons(chat)
 
 
 async def running(service: Service, clock: SettableClock, api: FakeBotApi, *, with_debtors: bool) -> AsyncIterator[Bot]:
@@ -186,13 +169,6 @@ async def alert(api: FakeBotApi, text: str, buttons: list[list[tuple[str, str]]]
     """An owner alert as the dispatcher would deliver it: through TelegramChannel, with its buttons."""
     async with TelegramChannel(TOKEN, request=api) as channel:
         await channel.send(OWNER, text, buttons=buttons)
-
-
-def case_of(engine: Engine, ref: str) -> Case:
-    """Debtor `ref`'s case as it stands now."""
-    with Session(engine) as session:
-        return session.exec(select(Case).join(Debtor, col(Debtor.id) == Case.debtor_id)
-                            .where(Debtor.ref == ref)).one()
 
 
 def events(engine: Engine, case_id: int) -> list[Event]:

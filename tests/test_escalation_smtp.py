@@ -57,6 +57,7 @@ from storage.models import (
 )
 from storage.owner_actions import change_debtor
 from storage.payment_import import import_payments
+from tests.chat_support import case_of
 from tests.smtp_server import Received, RecordingServer, smtp_server  # noqa: F401
 from tests.telegram_fakes import TOKEN, FakeBotApi
 
@@ -67,6 +68,8 @@ SENDER = "Atelier Durand <relances@durand.example>"
 REPLY_TO = "compta@durand.example"
 OWNER = "patron@durand.example"
 NBSP, NNBSP = "\u00a0", "\u202f"  # what Babel puts in French amounts: "1 450,00 €"
+
+TELEGRAM = '\n[telegram]\ntoken = "123:abc"\nbot_username = "durand_bot"\n'  # a bot for the chat links
 
 INVOICE_HEADER = ("invoice_number,debtor_ref,debtor_name,debtor_email,debtor_kind,language,"
                   "issue_date,due_date,amount,currency,amount_paid")
@@ -109,6 +112,12 @@ def service(loaded: LoadedConfig, engine: Engine, smtp_server: RecordingServer) 
 
 def smtp_channel(server: RecordingServer) -> SmtpChannel:
     return SmtpChannel(host=server.host, port=server.port, security="none", timeout=5)
+
+
+def service_adding(section: str, config_path: Path, engine: Engine, server: RecordingServer) -> Service:
+    """The service once `section` is appended to the config the `loaded` fixture wrote."""
+    config_path.write_text(config_path.read_text() + section, encoding="utf-8")
+    return build(load(config_path), engine, email=smtp_channel(server))
 
 
 def paris(text: str) -> datetime:
@@ -199,12 +208,6 @@ def outbox(engine: Engine) -> list[Message]:
 def outbox_row(engine: Engine, message_id: str) -> Message:
     [row] = [m for m in outbox(engine) if m.message_id == message_id]
     return row
-
-
-def case_of(engine: Engine, ref: str) -> Case:
-    with Session(engine) as session:
-        return session.exec(select(Case).join(Debtor, col(Debtor.id) == col(Case.debtor_id))
-                            .where(Debtor.ref == ref).order_by(col(Case.id).desc())).first()  # type: ignore[return-value]
 
 
 def events(engine: Engine, ref: str, *kinds: str) -> list[Event]:
@@ -965,9 +968,7 @@ async def test_a_plan_reminds_each_installment_and_a_missed_one_breaks_it(
 async def test_an_emailed_reminder_carries_a_single_use_link_to_start_the_chat(
         engine: Engine, tmp_path: Path, config_path: Path, loaded: LoadedConfig,  # noqa: F811
         smtp_server: RecordingServer) -> None:  # noqa: F811
-    config_path.write_text(config_path.read_text() + '\n[telegram]\ntoken = "123:abc"\nbot_username = "durand_bot"\n',
-                           encoding="utf-8")
-    service = build(load(config_path), engine, email=smtp_channel(smtp_server))
+    service = service_adding(TELEGRAM, config_path, engine, smtp_server)
     import_at(engine, tmp_path, IMPORTED, ONE_INVOICE)
     await run(service, "2026-11-26 12:00", "2026-11-30 12:00")
 
@@ -985,8 +986,7 @@ async def test_an_emailed_reminder_carries_a_single_use_link_to_start_the_chat(
 async def test_a_broken_plan_can_lead_straight_to_a_formal_notice(
         engine: Engine, tmp_path: Path, config_path: Path, loaded: LoadedConfig,  # noqa: F811
         smtp_server: RecordingServer) -> None:  # noqa: F811
-    config_path.write_text(config_path.read_text() + '\n[plans]\non_broken = "formal_notice"\n', encoding="utf-8")
-    service = build(load(config_path), engine, email=smtp_channel(smtp_server))
+    service = service_adding('\n[plans]\non_broken = "formal_notice"\n', config_path, engine, smtp_server)
     import_at(engine, tmp_path, IMPORTED, ONE_INVOICE)
     plan(engine, "S", now="2026-11-26 10:00")
     await run(service, "2026-11-26 12:00", "2026-12-27 12:00", every=3 * HOUR)
@@ -1001,9 +1001,7 @@ async def test_a_broken_plan_can_lead_straight_to_a_formal_notice(
 async def test_a_restated_reminder_keeps_its_chat_link(
         engine: Engine, tmp_path: Path, config_path: Path, loaded: LoadedConfig,  # noqa: F811
         smtp_server: RecordingServer) -> None:  # noqa: F811
-    config_path.write_text(config_path.read_text() + '\n[telegram]\ntoken = "123:abc"\nbot_username = "durand_bot"\n',
-                           encoding="utf-8")
-    service = build(load(config_path), engine, email=smtp_channel(smtp_server))
+    service = service_adding(TELEGRAM, config_path, engine, smtp_server)
     import_at(engine, tmp_path, IMPORTED, ONE_INVOICE, invoice("F-101", "S", "2026-12-02", "300.00"))
     sweep(engine, service.dispatcher.policy, service.dispatcher.composer, now=paris(COURTESY))
     [queued] = re.findall(r"https://t\.me/durand_bot\?start=[\w-]+", outbox(engine)[0].body or "")

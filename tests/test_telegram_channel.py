@@ -21,17 +21,13 @@ from tests.telegram_fakes import (
     BotApiServer,
     ChatMessage,
     FakeBotApi,
+    api,  # noqa: F401 (fixture)
     flood,
 )
 
 DEBTOR = 4242
 REMINDER = "Bonjour,\nla facture F-2026-001 (1 250,50 €) reste impayée.\nMerci de régulariser."
 CHOICES = [[("Je paie", "pay:1"), ("Échéancier", "plan:1")], [("Je conteste", "dispute:1")]]
-
-
-@pytest.fixture
-def api() -> FakeBotApi:
-    return FakeBotApi()
 
 
 @pytest.fixture
