@@ -24,7 +24,7 @@ class MoneyRole(StrEnum):
     OWED = "owed"                # "les 2 000 € dus": what the debt is, not what is offered
     INSTALLMENT = "installment"  # one of several: "3 x 400 €", "400 € par mois"
     CAPITAL = "capital"          # "SARL au capital de 10 000 €": a signature, never a payment
-    LIMIT = "limit"              # "invoices over $1,000 need two signatures", "a client owes me 4 000 €": not this debt
+    LIMIT = "limit"              # "invoices over $1,000 need two signatures", "a client owes me 4 000 €"
     CONTESTED = "contested"      # "la différence de 250 €", "£120 overcharged": the part a dispute is about
     AGREED = "agreed"            # "the £2,400 as agreed": a sum to pay, but never the part disputed
 
@@ -41,6 +41,11 @@ class MoneyMention:
     # The other currencies its sign may stand for: "$" is also the Australian or Canadian dollar.
     alternatives: tuple[str, ...] = ()
 
+    @property
+    def settled(self) -> bool:
+        """Whether its sign names one currency only, whatever reminder it answers."""
+        return self.currency is not None and not self.alternatives
+
     def currency_in(self, context: str | None) -> str | None:
         """Its currency, read as the reminder answered has it (`context`) when its sign is shared or unwritten:
         "$29,600" answering an invoice in AUD is in AUD, "1.875,-" answering one in EUR is in EUR."""
@@ -49,17 +54,19 @@ class MoneyMention:
         return self.currency
 
 
+# Signs as written, spaces taken out ("F CFA" and "FCFA" are one key, "francs CFA" is "francscfa").
 _CURRENCIES = {"€": "EUR", "euro": "EUR", "euros": "EUR", "balles": "EUR", "e": "EUR",
-               "£": "GBP", "livres sterling": "GBP", "pound": "GBP", "pounds": "GBP",
+               "£": "GBP", "livresterling": "GBP", "livressterling": "GBP", "pound": "GBP", "pounds": "GBP",
                "$": "USD", "us$": "USD", "dollar": "USD", "dollars": "USD", "a$": "AUD", "au$": "AUD", "c$": "CAD",
                "ca$": "CAD", "nz$": "NZD", "s$": "SGD", "hk$": "HKD", "r$": "BRL", "r": "ZAR",
                # French writers put the country after the sign, as CLDR's fr formats do: "2 150,00 $ CA".
-               "$ ca": "CAD", "$ us": "USD", "$ au": "AUD", "$ nz": "NZD", "$ sg": "SGD", "$ hk": "HKD",
+               "$ca": "CAD", "$us": "USD", "$au": "AUD", "$nz": "NZD", "$sg": "SGD", "$hk": "HKD",
                "fr.": "CHF", "sfr.": "CHF", "franc": "CHF", "francs": "CHF",
-               "fcfa": "XOF", "f cfa": "XOF", "cfa": "XOF", "franc cfa": "XOF",
-               "francs cfa": "XOF", "cfp": "XPF", "fcfp": "XPF", "f cfp": "XPF", "francs cfp": "XPF", "rs.": "INR", "kr": "SEK", "kr.": "SEK", "kronor": "SEK", "kroner": "NOK",
-               "zl": "PLN", "dh": "MAD", "dhs": "MAD", "dirhams": "MAD", "rand": "ZAR", "yen": "JPY", "¥": "JPY",
-               "yuan": "CNY", "rmb": "CNY", "₹": "INR", "rs": "INR", "rupees": "INR", "₪": "ILS", "naira": "NGN"}
+               "fcfa": "XOF", "cfa": "XOF", "franccfa": "XOF", "francscfa": "XOF",
+               "cfp": "XPF", "fcfp": "XPF", "franccfp": "XPF", "francscfp": "XPF",
+               "kr": "SEK", "kr.": "SEK", "kronor": "SEK", "kroner": "NOK", "zl": "PLN",
+               "dh": "MAD", "dhs": "MAD", "dirhams": "MAD", "rand": "ZAR", "yen": "JPY", "¥": "JPY", "yuan": "CNY",
+               "rmb": "CNY", "₹": "INR", "rs": "INR", "rs.": "INR", "rupees": "INR", "₪": "ILS", "naira": "NGN"}
 # ISO 4217 codes, as accounts departments write them: "SEK 48 000", "1 250 000 XOF".
 _CODES = ("eur", "gbp", "usd", "chf", "cad", "aud", "nzd", "sgd", "hkd", "zar", "sek", "nok", "dkk", "pln", "czk",
           "huf", "ron", "mad", "tnd", "dzd", "xof", "xaf", "xpf", "jpy", "cny", "inr", "ils", "ngn", "brl", "mxn")
@@ -67,19 +74,27 @@ _CURRENCIES.update({code: code.upper() for code in _CODES})
 # Signs several currencies share; the reminder answered (its subject, the quoted text) tells which is meant.
 _DOLLARS = ("USD", "AUD", "CAD", "NZD", "SGD", "HKD")
 _FRANCS = ("CHF", "XOF", "XAF", "XPF")
+_CFA = ("XOF", "XAF")
+_KRONER = ("SEK", "NOK", "DKK")
 _SHARED = {"$": _DOLLARS, "dollar": _DOLLARS, "dollars": _DOLLARS, "fr.": _FRANCS, "franc": _FRANCS,
-           "francs": _FRANCS, "fcfa": ("XOF", "XAF"), "f cfa": ("XOF", "XAF"),
-           "cfa": ("XOF", "XAF"), "franc cfa": ("XOF", "XAF"), "francs cfa": ("XOF", "XAF"), "kr": ("SEK", "NOK", "DKK"),
-           "kr.": ("SEK", "NOK", "DKK"), "kronor": ("SEK",), "kroner": ("NOK", "DKK")}
+           "francs": _FRANCS, "fcfa": _CFA, "cfa": _CFA, "franccfa": _CFA, "francscfa": _CFA, "kr": _KRONER,
+           "kr.": _KRONER, "kroner": ("NOK", "DKK")}
 # Thousands grouped by spaces, dots or commas, or a plain number, with up to two decimals.
 # Swiss writers group thousands with an apostrophe: "EUR 2'340.00"; they and German writers put a dash for
 # no cents: "CHF 3'450.–", "860,- EUR".
 _CENTS = r"(?:[.,]\d{1,2}|[.,]-{1,2}(?![\w-]))?"
-_NUM = r"\d{1,3}(?:[ .,']\d{3})+" + _CENTS + r"(?!\d)|\d+" + _CENTS + r"(?!\d)"
+
+
+def _number(grouping: str) -> str:
+    return r"\d{1,3}(?:" + grouping + r"\d{3})+" + _CENTS + r"(?!\d)|\d+" + _CENTS + r"(?!\d)"
+
+
+_NUM = _number(r"[ .,']")
 _ANY_CODE = r"(?:" + "|".join(_CODES) + r")\b"
 # Before a number, not the codes that are also words: "ils 2 fois", "mad 100 %".
 _CODE_BEFORE = r"(?:" + "|".join(c for c in _CODES if c not in ("ils", "mad", "ron")) + r")\b"
-_CUR_AFTER = (r"€|euros?\b|balles\b|£|livres?\s+sterling\b|pounds?\b|\$\s?(?:ca|us|au|nz|sg|hk)\b|\$|dollars?\b|francs?\s+c[fp]a\b|"
+_CUR_AFTER = (r"€|euros?\b|balles\b|£|livres?\s+sterling\b|pounds?\b|\$\s?(?:ca|us|au|nz|sg|hk)\b|\$|dollars?\b|"
+              r"francs?\s+c[fp]a\b|"
               r"francs?\b|fr\.|f\s?cfa\b|cfa\b|f?\s?cfp\b|kr\b\.?|kronor\b|kroner\b|zl\b|dhs?\b|dirhams\b|rand\b|"
               r"yen\b|yuan\b|rmb\b|rupees\b|naira\b|" + _ANY_CODE
               # SMS French glues an "e" for euros: "le cheque de 210e", "100e par mois" (not "le 21e siecle").
@@ -87,14 +102,15 @@ _CUR_AFTER = (r"€|euros?\b|balles\b|£|livres?\s+sterling\b|pounds?\b|\$\s?(?:
               r"jour|mois|semaine|annee|fois|trimestre))")
 _MONEY = re.compile(
     # "R38 500,00": the rand's R, only glued to a sum grouped in thousands.
-    r"(?<![\w.,/-])(?:(?P<before>€|£|us\$|a\$|au\$|ca?\$|nz\$|s\$|hk\$|r\$|\$|¥|₹|₪|rs\.?(?=\s?\d)|kr\.?(?=\s?\d)|"
+    r"(?<![\w.,/-])(?:(?P<before>€|£|us\$|a\$|au\$|ca?\$|nz\$|s\$|hk\$|r\$|\$|¥|₹|₪|"
+    r"rs\.?(?=\s?\d)|kr\.?(?=\s?\d)|"
     r"r(?=\d{1,3}[ ,]\d{3}\b)|"
     r"s?fr\.|" + _CODE_BEFORE + r")\s?(?P<n1>" + _NUM + r")"
     r"|(?P<n2>" + _NUM + r")\s?(?P<after>" + _CUR_AFTER + r"))")
 # Any other ISO 4217 code babel knows, in capitals as accounts departments write them ("MUR 15,000",
 # "2 500 000 MGA"): read on the original text, since in lower case many are words ("all", "top", "mur").
 _ISO_CODES = frozenset(list_currencies())
-_NUM_ANY_SPACE = _NUM.replace("[ .,']", "[ .,'\u00a0\u202f\u2009\u2019]")
+_NUM_ANY_SPACE = _number("[ .,'\u00a0\u202f\u2009\u2019]")
 _ISO_MONEY = re.compile(r"(?<![\w.,/-])(?:(?P<c1>[A-Z]{3})[ \u00a0]?(?P<n1>" + _NUM_ANY_SPACE + r")"
                         r"|(?P<n2>" + _NUM_ANY_SPACE + r")[ \u00a0\u202f]?(?P<c2>[A-Z]{3})\b)")
 # A bare number is money only right after a verb or noun of paying: "je peux verser 500 vendredi".
@@ -108,12 +124,14 @@ _BARE = re.compile(
 _MONTH = r"(?:" + "|".join(sorted(MONTHS, key=len, reverse=True)) + r")"
 _COUNT = r"(?P<count>\d{1,2}|" + "|".join(re.escape(w) for w in NUMBER_WORDS if " " not in w) + r")"
 # "3 x 400 €"; "6 months at $250", "10 mois à 85 €".
-_TIMES_BEFORE = re.compile(_COUNT + r"\s*(?:(?:x|fois|×|\*)\s*(?:de\s+)?|(?:months|mois|weeks|semaines)\s+(?:at|a|of|de)\s+)$")
+_TIMES_BEFORE = re.compile(_COUNT + r"\s*(?:(?:x|fois|×|\*)\s*(?:de\s+)?|"
+                           r"(?:months|mois|weeks|semaines)\s+(?:at|a|of|de)\s+)$")
 # Plural nouns only ("payment of USD 2,000" is one sum), and "mensualité", always one of several.
 # The rhythm may come between the count and the noun: "6 weekly payments of €150".
 _RHYTHM = r"(?:mensuel(?:le)?s?|hebdomadaires?|monthly|weekly|fortnightly|equal|egaux|egales)\s+"
 # A count may be spelt out and repeated in figures: "three (3) instalments of EUR 1,000".
-_INSTALLMENTS_OF = re.compile(_COUNT + r"?(?:\s*\(\d{1,2}\))?\s*(?:" + _RHYTHM + r")?(?:mensualites?|versements|echeances|paiements|"
+_INSTALLMENTS_OF = re.compile(_COUNT + r"?(?:\s*\(\d{1,2}\))?\s*(?:" + _RHYTHM + r")?"
+                              r"(?:mensualites?|versements|echeances|paiements|"
                               r"prelevements|installments?|instalments?|payments|traites|rates)\s+(?:" + _RHYTHM + r")?"
                               r"(?:de|of)\s+(?:environ\s+|about\s+)?$"
                               # One of them by its rank: "first rate of 1.100 EUR", "le second versement de 500 €"
@@ -170,7 +188,8 @@ _LIMIT_BEFORE = re.compile(r"\b(?:over|above|under|below|exceeding|more\s+than|l
 # The whole debt, said as what cannot be paid at once or is to be split: "les 2 980 € en deux fois".
 _OWED_AFTER = re.compile(r"^\s*(?:dus?\b|dues?\b|owed\b|owing\b|outstanding\b|restants?\b|impayes?\b|"
                          r"d'un\s+(?:seul\s+)?coup\b|en\s+une\s+(?:seule\s+)?fois\b|at\s+once\b|in\s+one\s+go\b|"
-                         r"en\s+(?:deux|trois|quatre|cinq|six|plusieurs|\d{1,2})\s+(?:fois|versements|mensualites|echeances)\b|"
+                         r"en\s+(?:deux|trois|quatre|cinq|six|plusieurs|\d{1,2})\s+"
+                         r"(?:fois|versements|mensualites|echeances)\b|"
                          r"in\s+(?:two|three|four|five|six|\d{1,2})\s+(?:instal?lments|payments|parts)\b|"
                          r"qui\s+(?:restent|reste)\b|que\s+(?:je|nous)\s+(?:vous\s+)?(?:dois|devons)\b)")
 # What is left after a first payment is not the whole debt: "et le reste 3 200 € en 4 fois".
@@ -213,9 +232,7 @@ def _role(folded: str, start: int, end: int) -> tuple[MoneyRole, int | None]:
 
 
 def _sign(written: str) -> str:
-    """The key a written currency sign is known by: "F CFA" as itself, "livres sterling" as "livres"."""
-    key = " ".join(written.split())
-    return key if key in _CURRENCIES else key.split()[0]
+    return "".join(written.split())
 
 
 def find_amounts(text: str) -> list[MoneyMention]:

@@ -63,7 +63,8 @@ _AUTO_HEADERS = ("X-Autoreply", "X-Autorespond", "X-Autoresponder", "X-MS-Exchan
 _AUTO_SUBJECT = re.compile(
     r"^\s*(?:reponse automatique|reponse auto\b|absence du bureau|absente? du bureau|automatic reply|"
     r"auto(?:matic)?[- ]?(?:reply|response)|out of (?:the )?office|auto\s*:|autoreply|message d'absence|"
-    r"absence\s*:|absente?\s*:|absent\(e\)|on vacation|on leave|en conges|away from (?:the )?office|i am out of the office|"
+    r"absence\s*:|absente?\s*:|absent\(e\)|on vacation|on leave|en conges|away from (?:the )?office|"
+    r"i am out of the office|"
     r"i'm out of the office)")
 _AUTO_BODY = re.compile(
     r"\b(?:ceci est (?:un message|une reponse) automatique|message (?:genere )?automatique|reponse automatique|"

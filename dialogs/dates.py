@@ -301,8 +301,8 @@ PATTERNS: list[tuple[WordRegex, _Resolver]] = [(WordRegex(p), r) for p, r in (
      r"|(?:et|ou|sans\s+faute)\b))", lambda m, today: _next_day_of_month(today, int(m["day"].rstrip("er")))),
     (r"\b(?:by|before|on|until|the)\s+(?:the\s+)?(?P<day>\d{1,2})(?:st|nd|rd|th)\b", _day_of_month),
     # A payment run named by its day: "notre prochain virement groupé du 5".
-    (r"\b(?:prochaine?\s+(?:virement|paiement|reglement|campagne|vague|echeance)s?(?:\s+\w+){0,2}?|(?:virement|paiement|"
-     r"reglement)s?\s+(?:fournisseurs?|groupes?))\s+(?:du|le)\s+"
+    (r"\b(?:prochaine?\s+(?:virement|paiement|reglement|campagne|vague|echeance)s?(?:\s+\w+){0,2}?|"
+     r"(?:virement|paiement|reglement)s?\s+(?:fournisseurs?|groupes?))\s+(?:du|le)\s+"
      r"(?P<day>\d{1,2})(?:er)?\b(?!\s*(?:[/.:h-]?\d|" + _MONTH + r"))", _day_of_month),
     (r"\b(?P<day>\d{1,2})(?:st|nd|rd|th)\s+of\s+(?:the|this)\s+month\b", _day_of_month),
 )]

@@ -59,7 +59,8 @@ _I_GLUED = r"j'?(?=(?:vous|vais|regle|paye|paie|vire|verse)\b)"
 _I_HAVE = r"j'ai|jai|j\s+ai|g"
 # A payment named by its number, sum or date before its verb: "le chèque n° 4471823 de 96,50 € a été remis".
 _PAYMENT_DETAILS = (r"(?:\s+(?:n[°o]\s*\d+|(?:de|d'un\s+montant\s+de)\s+\d[\d .,]*(?:€|[a-z]{3}\b|eur(?:os?)?\b)?|"
-                    r"du\s+\d{1,2}/\d{1,2}(?:/\d{2,4})?|de\s+(?:la|votre|notre)\s+facture\s+(?:n[°o]\s*)?[\w/-]*\d[\w/-]*))*")
+                    r"du\s+\d{1,2}/\d{1,2}(?:/\d{2,4})?|"
+                    r"de\s+(?:la|votre|notre)\s+facture\s+(?:n[°o]\s*)?[\w/-]*\d[\w/-]*))*")
 # The invoice a promise names is part of it, so a date after it is the promise's: "we'll pay invoice
 # F2026-1206 on the 9th" (not "payouts land on the 8th, and we'll pay…").
 _INVOICE_OBJECT = (r"(?:\s+(?:(?:the|this|that|our|your|la|cette|votre)\s+)?(?:(?:invoices?|inv\.|bills?|factures?)\s*"
@@ -73,7 +74,8 @@ _WHEN_WE_ARE_PAID = (
     r"(?:on|nous)\s+(?:aura|aurons)\s+(?:nous-memes\s+)?ete\s+(?:payee?s?|reglee?s?)|"
     r"(?:\w+\s+){1,3}?nous\s+(?:aura|auront|a|ont)\s+(?:paye|regle|verse)e?s?)\b|"
     r"\b(?:when|once|until|as\s+soon\s+as)\s+(?:we(?:'re|\s+are|\s+get|'ve\s+been|\s+have\s+been)\s+paid|"
-    r"(?:our|the|my|they)\s*(?:(?:end\s+)?(?:client|customer)s?\s+)?(?:pays|has\s+paid|settles|have\s+paid|pay)\s+us)\b")
+    r"(?:our|the|my|they)\s*(?:(?:end\s+)?(?:client|customer)s?\s+)?"
+    r"(?:pays|has\s+paid|settles|have\s+paid|pay)\s+us)\b")
 
 # (intent, weight, pattern, negatable?)
 _TABLE: list[tuple[Intent, float, str] | tuple[Intent, float, str, bool]] = [
@@ -154,7 +156,8 @@ _TABLE: list[tuple[Intent, float, str] | tuple[Intent, float, str, bool]] = [
             r"tout\s+|integralement\s+|meme\s+|aussi\s+|egalement\s+|donc\s+|hier\s+)*(?:" + _PAID + r")e?s?\b"),
     # A third party paid: "le club a soldé les deux factures", "mon comptable a réglé".
     (_A, 2.5, r"\b(?:il|elle|qui|comptable|club|association|societe|banque|service|tresorier|tresoriere|mari|femme|"
-              r"epouse|epoux|conjointe?|compagne|compagnon|fils|fille)\s+a\s+(?:deja\s+|bien\s+)?(?:paye|regle|solde|vire|"
+              r"epouse|epoux|conjointe?|compagne|compagnon|fils|fille)\s+a\s+(?:deja\s+|bien\s+)?"
+              r"(?:paye|regle|solde|vire|"
               r"verse|acquitte|(?:fait|envoye|effectue)\s+(?:le|un)\s+(?:virement|cheque|paiement|reglement))\b"),
     (_A, 2.5, r"\b(?:team|accountant|bookkeeper|department|office|bank|company|finance|accounts|treasurer)\s+"
               r"(?:has\s+|have\s+|had\s+)?(?:already\s+)?(?:paid|settled|transferred|wired|(?:mailed|sent|posted)\s+"
@@ -239,7 +242,8 @@ _TABLE: list[tuple[Intent, float, str] | tuple[Intent, float, str, bool]] = [
             r"(?:en\s+double|deux\s+fois)\b"),
     (_D, 3, r"\bne\s+(?:vous\s+)?(?:dois|devons|doit)\s+rien\b|\bpas\s+redevables?\b", _NEG),
     (_D, 3, r"\b(?:refuse|refusons)\s+de\s+(?:payer|regler)\b|\bne\s+(?:(?:vous\s+)?(?:la|le|les|l')\s*)?(?:paierai|paierons|reglerai|reglerons|"
-            r"payerai|payerons|paiera|payera|reglera)\s+pas\b(?!\s+en\s+l'etat)|\bpas\s+question\s+de\s+(?:payer|regler)\b|"
+            r"payerai|payerons|paiera|payera|reglera)\s+pas\b(?!\s+en\s+l'etat)|"
+            r"\bpas\s+question\s+de\s+(?:payer|regler)\b|"
             r"\b(?:do\s+not|don't|cannot|can't|will\s+not|won't)\s+accept\s+(?:this|the|these|your)\s+"
             r"(?:invoice|bill|charge|late\s+(?:payment\s+)?(?:interest|fees?|charges?)|interest|fees?|penalt(?:y|ies))|"
             r"\b(?:n'acceptons|n'accepte|refusons|refuse)\s+(?:pas\s+)?(?:cette|la|votre)\s+facture\b", _NEG),
@@ -440,7 +444,8 @@ _TABLE: list[tuple[Intent, float, str] | tuple[Intent, float, str, bool]] = [
             r"\b(?:me|nous|moi)\s+(?:renvoyer|re-?envoyer|retransmettre)\s+(?:la|cette|votre)\s+facture\b|"
             r"\b(?:resend|re-send)\s+(?:me\s+|us\s+)?(?:the|this|that|your)\s+invoice\b|"
             r"\bsend\s+(?:me\s+|us\s+)?(?:the|this|that|your)\s+invoice\s+again\b"),
-    (_O, 2, r"\b(?:with|add|missing|lacks?|quote|include)\s+(?:our|the|a)\s+(?:po|purchase\s+order)\s+(?:number|no\.?|#)"),
+    (_O, 2, r"\b(?:with|add|missing|lacks?|quote|include)\s+(?:our|the|a)\s+(?:po|purchase\s+order)\s+"
+            r"(?:number|no\.?|#)"),
     # Payment held for paperwork: "payment will be processed upon receipt of the above".
     (_O, 3, r"\b(?:upon|on|after)\s+receipt\s+of\s+(?:the\s+)?(?:\w+\s+)?(?:above|following|documents?|forms?|"
             r"certificates?)\b|\bdes\s+reception\s+des\s+(?:documents|pieces|justificatifs)\b"),
@@ -506,7 +511,8 @@ _TABLE: list[tuple[Intent, float, str] | tuple[Intent, float, str, bool]] = [
             r"travaille\s+avec|commande\s+(?:quoi\s+que\s+ce\s+soit|rien))|\bnever\s+(?:ordered\s+anything|dealt\s+with|"
             r"done\s+business|worked\s+with|used\s+your)\b|\b(?:have|got)\s+the\s+wrong\s+\w+|"
             r"\bmettre\s+a\s+jour\s+vos\s+(?:coordonnees|fichiers?|donnees)\b|\bjamais\s+eu\s+de\s+relations?\s+"
-            r"(?:commerciales?\s+)?avec\b|\b(?:faites|avez\s+fait)\s+(?:une\s+)?erreur\s+(?:d'adresse|de\s+destinataire)\b",
+            r"(?:commerciales?\s+)?avec\b|"
+            r"\b(?:faites|avez\s+fait)\s+(?:une\s+)?erreur\s+(?:d'adresse|de\s+destinataire)\b",
             _NEG),
     (_W, 3, r"\bvous\s+(?:vous\s+)?trompe[zs]?\s+de\s+(?:societe|personne|destinataire|entreprise|client|adresse)\b|"
             r"\b(?:wrong|different)\s+(?:company|business|firm|person|recipient|addressee)\b"),

@@ -11,6 +11,7 @@ from decimal import Decimal
 from email import message_from_bytes
 from email.message import Message
 from email.utils import getaddresses, parsedate_to_datetime
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from dialogs.amounts import MoneyMention, MoneyRole, find_amounts
@@ -124,7 +125,7 @@ def _understand_message(msg: Message, known_refs: Collection[str], default_tz: t
                              back_on, arrival.confidence, arrival.evidence, guess_language(new_text), new_text)
     own = frozenset(a.lower() for _, a in getaddresses(headers.all("From") + headers.all("To")) if a)
     return _understand(new_text, ArrivalKind.HUMAN, sent, known_refs, own, forwarded=forwarded_text(body),
-                       answered=headers.text("Subject") + "\n" + body)
+                       answered=(headers.text("Subject"), body))
 
 
 def _sent_at(headers: RawHeaders, default_tz: tzinfo) -> datetime | None:
@@ -151,8 +152,9 @@ def _month_first(language: Language | None, sent: datetime | None) -> bool:
 
 
 def _understand(text: str, kind: ArrivalKind, sent: datetime | None, known_refs: Collection[str],
-                own_addresses: frozenset[str], *, forwarded: str = "", answered: str = "") -> Understanding:
-    """`answered` is the subject and body of the reply, our reminder quoted in it: its currency reads a sum
+                own_addresses: frozenset[str], *, forwarded: str = "",
+                answered: tuple[str, ...] = ()) -> Understanding:
+    """`answered` is the reply's subject and body, where our reminder is quoted: its currency reads a sum
     whose sign is shared ("$", "kr", "FCFA") or unwritten."""
     if not text.strip():
         return _unreadable(kind, text)
@@ -224,21 +226,20 @@ def _understand(text: str, kind: ArrivalKind, sent: datetime | None, known_refs:
     )
 
 
-def _currency_of(money: MoneyMention, answered: str) -> str | None:
+def _currency_of(money: MoneyMention, answered: tuple[str, ...]) -> str | None:
     """A sum's currency; when its sign is shared or unwritten, as the reminder answered reads it."""
-    if money.currency is not None and not money.alternatives:
-        return money.currency
-    return money.currency_in(_reminder_currency(answered))
+    return money.currency if money.settled else money.currency_in(_reminder_currency(answered))
 
 
-def _reminder_currency(answered: str) -> str | None:
-    """The currency our reminder states, in the subject replied to (its first line) or else the text quoted:
-    the first sum's whose sign no other currency shares, else the first sum's."""
-    subject, _, body = answered.partition("\n")
-    for text in (subject, body):
+# Asked for each sum of a reply whose sign is shared: read the reminder's texts once.
+@lru_cache(maxsize=16)
+def _reminder_currency(answered: tuple[str, ...]) -> str | None:
+    """The currency our reminder states, in the subject replied to or else the text quoted: the first sum's
+    whose sign no other currency shares, else the first sum's."""
+    for text in answered:
         found = [a for a in find_amounts(text) if a.currency]
         if found:
-            return next((a.currency for a in found if not a.alternatives), found[0].currency)
+            return next((a.currency for a in found if a.settled), found[0].currency)
     return None
 
 
