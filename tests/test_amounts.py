@@ -38,6 +38,8 @@ from dialogs.amounts import MoneyRole, find_amounts
     ("Rs. 5,000", "5000", "INR"),
     ("le chèque de 210e", "210", "EUR"),  # SMS French
     ("2 150,00 $ CA", "2150.00", "CAD"),  # the country after the sign, as French writers put it
+    ("500 $CA", "500", "CAD"),
+    ("100 livre sterling", "100", "GBP"),
     ("Amount R38 500,00", "38500.00", "ZAR"),
     ("450 francs", "450", "CHF"),
     ("860,- EUR", "860", "EUR"),  # German
